@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * The policy layer: /etc/corral/corral.conf plus drop-ins, on iniparser, with a
+ * strict schema. Pure: no NSS lookups (the caller answers group membership
+ * through a callback), no logging, no exit(). Errors name file, line, section
+ * and key: "corral.conf.d/50-lab.conf:12: [group:students] kill_grace: '5q' is
+ * not a duration (use 5, 5s, 250ms or 2m)".
+ *
+ * Precedence (later wins): built-in defaults < [defaults] < every matching
+ * [group:NAME] < [user:NAME]. Within one layer, files are read main file
+ * first, then drop-ins in lexical order, and sections in file order.
+ */
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#ifndef HOST_NAME_MAX
+#define HOST_NAME_MAX 64
+#endif
+
+struct conf;
+
+struct conf_source {
+	const char *main_path;	/* the main file; must exist */
+	const char *dropin_dir;	/* NULL: main_path + ".d"; a missing directory is fine */
+	/*
+	 * Require the file, the drop-in directory and every ancestor directory to
+	 * be owned by root and not writable by group or others (the helper and
+	 * the module always set this; unit tests running unprivileged do not).
+	 */
+	bool check_owner;
+};
+
+enum on_error {
+	ON_ERROR_DENY,
+	ON_ERROR_ALLOW,
+	_ON_ERROR_MAX,
+};
+
+enum policy_key {
+	POLICY_HOSTNAME,
+	POLICY_KILL_ON_LOGOUT,
+	POLICY_KILL_GRACE,
+	POLICY_ON_ERROR,
+	_POLICY_KEY_MAX,
+};
+
+/* Where a value came from; file NULL means the built-in default. Borrowed from the conf. */
+struct policy_origin {
+	const char *file;
+	unsigned line;
+	const char *section;
+};
+
+struct policy {
+	bool exempt;			/* from [global] exempt_users / exempt_groups */
+	char hostname[HOST_NAME_MAX + 1]; /* expanded template; "" keeps the host's name */
+	bool kill_on_logout;
+	uint64_t kill_grace_ms;
+	enum on_error on_error;
+	struct policy_origin origin[_POLICY_KEY_MAX];
+};
+
+struct conf_subject {
+	const char *user;		/* the login name, case-sensitive */
+	uid_t uid;
+	const char *host;		/* the host's short name, for %h */
+	/* True when the user belongs (primary or supplementary) to group `name`. */
+	bool (*in_group)(const char *name, void *userdata);
+	void *userdata;
+};
+
+int conf_load(const struct conf_source *src, struct conf **ret, struct corral_err *err);
+struct conf *conf_free(struct conf *c);
+static inline void conf_freep(struct conf **c)
+{
+	*c = conf_free(*c);
+}
+
+int conf_resolve(const struct conf *c, const struct conf_subject *who, struct policy *ret,
+		 struct corral_err *err);
+
+const char *policy_key_name(enum policy_key k);
+/* The value of key k of p as the config spells it ("yes", "5s", "deny", ...). */
+int policy_format_value(const struct policy *p, enum policy_key k, char *buf, size_t size);
+const char *on_error_to_string(enum on_error e);
