@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * corral-init: PID 1 of a corral session.
+ *
+ * The helper's cloned child has already made the mount tree a slave, mounted
+ * the session's procfs and set the hostname; it execs this program, which
+ *   - drops every capability and sets no_new_privs, so nothing inside the
+ *     session gains privilege through it;
+ *   - reaps the orphans the kernel hands to a namespace's init;
+ *   - watches the PAM application (fd 3, a pidfd): while it lives it may still
+ *     fork into the session, so the session cannot be over;
+ *   - once the application is gone (or the helper says the session was
+ *     closed, SIGUSR1), exits as soon as no other process is left in the PID
+ *     namespace, removing the session's state file (fd 4 is the root-owned
+ *     state directory) on the way out.
+ * With --kill-on-abandon, an application that dies without closing the
+ * session ends it at once: our exit makes the kernel SIGKILL the namespace.
+ *
+ * A uid-0 process without capabilities cannot signal the user's processes,
+ * so graceful termination at logout is the helper's job, not ours.
+ * After start-up we never exit on an error: we log and go on (catatonit).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <sys/capability.h>
+
+#include "macro.h"
+#include "parse-util.h"
+
+#define FD_APP 3	/* pidfd of the PAM application, or closed */
+#define FD_STATE 4	/* the state directory, RUN_DIR/sessions */
+#define MAX_WATCH 64	/* processes whose parent lives outside the namespace */
+
+struct init {
+	char state_name[64];	/* "<uid>/<session id>" below FD_STATE */
+	char uid[16];
+	bool kill_on_abandon;
+	bool app_gone;
+	int sigfd;
+	int app_fd;
+	int watch[MAX_WATCH];	/* pidfds */
+	pid_t watch_pid[MAX_WATCH];
+	unsigned n_watch;
+};
+
+static _noreturn_ void die(const char *msg)
+{
+	syslog(LOG_ERR, "%s", msg);
+	_exit(EXIT_FAILURE);
+}
+
+static int parse_args(struct init *in, int argc, char **argv)
+{
+	uid_t uid;
+
+	/* corral-init UID SESSION-ID [--kill-on-abandon] */
+	if (argc < 3 || argc > 4 || parse_uid(argv[1], &uid) < 0 || strlen(argv[2]) != 16 ||
+	    strspn(argv[2], "0123456789abcdef") != 16)
+		return -EINVAL;
+	if (argc == 4 && !streq(argv[3], "--kill-on-abandon"))
+		return -EINVAL;
+	in->kill_on_abandon = argc == 4;
+	(void)snprintf(in->uid, sizeof(in->uid), "%u", (unsigned)uid);
+	(void)snprintf(in->state_name, sizeof(in->state_name), "%s/%s", in->uid, argv[2]);
+	return 0;
+}
+
+/* Drop the bounding set first: it needs CAP_SETPCAP, which the next step removes. */
+static int drop_capabilities(void)
+{
+	cap_t none;
+	int r;
+
+	for (cap_value_t c = 0; c <= CAP_LAST_CAP; c++)
+		if (cap_drop_bound(c) < 0 && errno != EINVAL)
+			return -errno;
+	if (cap_reset_ambient() < 0)
+		return -errno;
+	none = cap_init();
+	if (!none)
+		return -ENOMEM;
+	r = cap_set_proc(none);
+	cap_free(none);
+	if (r < 0)
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+static int setup_signals(struct init *in)
+{
+	sigset_t all;
+
+	(void)sigfillset(&all);
+	if (sigprocmask(SIG_SETMASK, &all, NULL) < 0)
+		return -errno;
+	in->sigfd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+	return in->sigfd < 0 ? -errno : 0;
+}
+
+static void reap(void)
+{
+	while (waitpid(-1, NULL, WNOHANG) > 0)
+		;
+}
+
+/* Field 4 of /proc/PID/stat; 0 when the parent lives outside our namespace. */
+static pid_t parent_of(int procfd, const char *pid)
+{
+	char path[NAME_MAX + 8], buf[512], *p;
+	ssize_t n;
+	pid_t ppid;
+	int fd;
+
+	(void)snprintf(path, sizeof(path), "%s/stat", pid);
+	fd = openat(procfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	if (!p || sscanf(p, ") %*c %d", &ppid) != 1)
+		return -1;
+	return ppid;
+}
+
+static bool watched(const struct init *in, pid_t pid)
+{
+	for (unsigned i = 0; i < in->n_watch; i++)
+		if (in->watch_pid[i] == pid)
+			return true;
+	return false;
+}
+
+static void watch(struct init *in, pid_t pid)
+{
+	int fd;
+
+	if (in->n_watch == MAX_WATCH || watched(in, pid))
+		return;
+	fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd < 0)
+		return;
+	in->watch[in->n_watch] = fd;
+	in->watch_pid[in->n_watch++] = pid;
+}
+
+/*
+ * Is anyone but us left? The last process to exit is always either our child
+ * (SIGCHLD) or one whose parent is outside the namespace (watched by pidfd),
+ * because an orphan inside the namespace is reparented to us. So rescanning
+ * on those two events is enough to notice the end.
+ */
+static bool session_empty(struct init *in)
+{
+	struct dirent *de;
+	bool empty = true;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return false;
+	while ((de = readdir(d))) {
+		pid_t pid;
+
+		if (parse_pid(de->d_name, &pid) < 0 || pid == 1)
+			continue;
+		empty = false;
+		if (parent_of(dirfd(d), de->d_name) == 0)
+			watch(in, pid);
+	}
+	(void)closedir(d);
+	return empty;
+}
+
+static _noreturn_ void finish(struct init *in, const char *why)
+{
+	if (unlinkat(FD_STATE, in->state_name, 0) < 0 && errno != ENOENT)
+		syslog(LOG_WARNING, "Failed to remove state %s: %m, ignoring", in->state_name);
+	(void)unlinkat(FD_STATE, in->uid, AT_REMOVEDIR);
+	syslog(LOG_INFO, "session %s ended (%s)", in->state_name + strlen(in->uid) + 1, why);
+	/* Our exit SIGKILLs whatever is left in the namespace. */
+	_exit(EXIT_SUCCESS);
+}
+
+static void handle_signals(struct init *in)
+{
+	struct signalfd_siginfo si;
+
+	while (read(in->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGCHLD:
+			reap();
+			break;
+		case SIGUSR1:
+			/* The helper closed the session (kill_on_logout = no). */
+			in->app_gone = true;
+			break;
+		case SIGTERM:
+		case SIGINT:
+		case SIGHUP:
+			/* Only root outside the namespace can send these: end now. */
+			finish(in, "terminated");
+		default:
+			break;
+		}
+	}
+}
+
+static void drop_finished_watches(struct init *in, const struct pollfd *p)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < in->n_watch; i++) {
+		if (p[i].revents) {
+			(void)close(in->watch[i]);
+			continue;
+		}
+		in->watch[j] = in->watch[i];
+		in->watch_pid[j++] = in->watch_pid[i];
+	}
+	in->n_watch = j;
+}
+
+static void app_gone(struct init *in)
+{
+	(void)close(in->app_fd);
+	in->app_fd = -EBADF;
+	in->app_gone = true;
+	if (in->kill_on_abandon)
+		finish(in, "the PAM application exited without closing the session");
+}
+
+static void run(struct init *in)
+{
+	struct pollfd p[MAX_WATCH + 2];
+
+	for (;;) {
+		unsigned n = in->n_watch;
+
+		for (unsigned i = 0; i < n; i++)
+			p[i] = (struct pollfd){ .fd = in->watch[i], .events = POLLIN };
+		p[n] = (struct pollfd){ .fd = in->sigfd, .events = POLLIN };
+		p[n + 1] = (struct pollfd){ .fd = in->app_gone ? -1 : in->app_fd, .events = POLLIN };
+		if (poll(p, n + 2, -1) < 0) {
+			if (errno != EINTR)
+				syslog(LOG_ERR, "poll failed: %m, retrying");
+			continue;
+		}
+		drop_finished_watches(in, p);
+		if (p[n].revents)
+			handle_signals(in);
+		if (!in->app_gone && p[n + 1].revents)
+			app_gone(in);
+		if (in->app_gone && session_empty(in))
+			finish(in, "no process left");
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct init in = { .app_fd = FD_APP, .sigfd = -EBADF };
+
+	openlog("corral-init", LOG_PID, LOG_AUTHPRIV);
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	if (getpid() != 1 || parse_args(&in, argc, argv) < 0)
+		die("corral-init is started by corral-helper only");
+	if (drop_capabilities() < 0)
+		die("Failed to drop capabilities");
+	if (setup_signals(&in) < 0)
+		die("Failed to set up signals");
+	/* An invalid fd 3 means the application is already gone: start watching now. */
+	if (fcntl(FD_APP, F_GETFD) < 0)
+		in.app_gone = true;
+	run(&in);
+	return EXIT_FAILURE;
+}
