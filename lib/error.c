@@ -38,6 +38,7 @@ int err_errno(struct corral_err *err, int code, const char *fmt, ...)
 int err_wrap(struct corral_err *err, const char *fmt, ...)
 {
 	char old[CORRAL_ERR_MAX];
+	size_t len, oldlen;
 	va_list ap;
 	int n;
 
@@ -45,8 +46,17 @@ int err_wrap(struct corral_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	if (n >= 0 && (size_t)n < sizeof(err->msg))
-		(void)snprintf(err->msg + n, sizeof(err->msg) - (size_t)n, ": %s", old);
+	len = n < 0 ? 0 : strnlen(err->msg, sizeof(err->msg) - 1);
+	oldlen = strnlen(old, sizeof(old) - 1);
+	/* "context: old message", cut at the buffer's end. */
+	if (len + 2 < sizeof(err->msg)) {
+		memcpy(err->msg + len, ": ", 2);
+		len += 2;
+		if (oldlen > sizeof(err->msg) - 1 - len)
+			oldlen = sizeof(err->msg) - 1 - len;
+		memcpy(err->msg + len, old, oldlen);
+		err->msg[len + oldlen] = '\0';
+	}
 	if (err->code == 0)
 		err->code = -EIO;
 	return err->code;

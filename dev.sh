@@ -1,0 +1,71 @@
+#!/bin/bash
+# Developer entry point (run as root on Debian 12 / Ubuntu 22.04+):
+#   ./dev.sh deps   install the build and test dependencies (apt-get)
+#   ./dev.sh demo   deps, build, install, then an isolated login of a throwaway user
+#   ./dev.sh test   deps, build (normal and ASan/UBSan), run every test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+
+DEPS=(
+  meson ninja-build pkg-config gcc
+  libpam0g-dev libcap-dev libmnl-dev libiniparser-dev
+  libpam-modules libpam-runtime login passwd procps util-linux psmisc
+  openssh-server openssh-client mandoc strace python3
+)
+
+deps() {
+  local missing
+  missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${DEPS[@]}" 2>&1 | grep -v '^ii ' || true)
+  [ -z "$missing" ] && return 0
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${DEPS[@]}" >/dev/null
+}
+
+build() {
+  local dir=$1; shift
+  [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@" >/dev/null
+  ninja -C "$dir"
+}
+
+summary() {
+  # One line for CI: N passed, N failed, over every test log of this run.
+  python3 - "$@" <<'PY'
+import json, sys
+passed = failed = 0
+for path in sys.argv[1:]:
+    with open(path) as f:
+        for line in f:
+            r = json.loads(line)
+            if r.get("result") == "OK":
+                passed += 1
+            else:
+                failed += 1
+print(f"{passed} passed, {failed} failed")
+PY
+}
+
+run_tests() {
+  local rc=0
+  build build
+  build build-asan -Db_sanitize=address,undefined -Db_lundef=false
+  meson test -C build --setup ci --print-errorlogs --num-processes 2 || rc=1
+  # An ASan PAM module cannot be loaded into the system's sshd or su: e2e runs on the normal build.
+  ASAN_OPTIONS=detect_leaks=0 meson test -C build-asan --setup ci --print-errorlogs \
+    --suite unit --suite privileged --no-suite e2e --num-processes 2 || rc=1
+  summary build/meson-logs/testlog-ci.json build-asan/meson-logs/testlog-ci.json
+  return $rc
+}
+
+demo() {
+  build build-demo --prefix=/usr --sysconfdir=/etc --buildtype=release
+  meson install -C build-demo --quiet
+  ./tests/demo.sh build-demo
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  demo) deps; demo ;;
+  test) deps; run_tests ;;
+  *) echo "usage: $0 deps|demo|test" >&2; exit 2 ;;
+esac
