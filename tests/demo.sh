@@ -1,0 +1,32 @@
+#!/bin/bash
+# The main job, shown: a throwaway user logs in through PAM with pam_corral.so and the
+# installed configuration, and prints what its session sees. Run by `./dev.sh demo`
+# after `meson install`; $1 is the build directory (for the PAM driver program).
+set -euo pipefail
+build=${1:?usage: demo.sh BUILDDIR}
+driver=$build/tests/privileged/pamdrive
+user=corral-demo-$$
+confdir=$(mktemp -d -p /run corral-demo.XXXXXX)
+
+cleanup() {
+  userdel -r "$user" >/dev/null 2>&1 || true
+  rm -rf "$confdir"
+}
+trap cleanup EXIT
+
+useradd -m -s /bin/bash "$user"
+cat > "$confdir/corral-demo" <<PAM
+auth     required pam_permit.so
+account  required pam_permit.so
+session  required pam_corral.so
+PAM
+
+echo "== the host sees $(ls /proc | grep -c '^[0-9]') processes, hostname $(hostname)"
+echo "== configuration: $(corralctl check 2>&1 | tail -n 1)"
+echo "== an isolated login of $user through PAM (service corral-demo):"
+"$driver" --confdir "$confdir" --service corral-demo --user "$user" -- /bin/sh -c '
+  echo "   ps -e:"; ps -e | sed "s/^/     /"
+  echo "   PID 1:    $(cat /proc/1/comm)"
+  echo "   hostname: $(hostname)"
+  echo "   session:  $CORRAL_SESSION"'
+echo "== after logout: $(ls /run/corral/sessions 2>/dev/null | wc -l) session(s) left for any user in /run/corral/sessions"
