@@ -24,6 +24,9 @@
 #define HOST_NAME_MAX 64
 #endif
 
+/* The longest user or group name the configuration accepts ([user:NAME], exempt lists). */
+#define CONF_NAME_MAX 255
+
 struct conf;
 
 struct conf_source {
@@ -51,6 +54,14 @@ enum policy_key {
 	_POLICY_KEY_MAX,
 };
 
+/* Why a user is exempt, or not. */
+enum exempt_by {
+	EXEMPT_BY_NONE,			/* not exempt */
+	EXEMPT_BY_USER,			/* the user name is listed in exempt_users */
+	EXEMPT_BY_GROUP,		/* the user is in a group listed in exempt_groups */
+	_EXEMPT_BY_MAX,
+};
+
 /* Where a value came from; file NULL means the built-in default. Borrowed from the conf. */
 struct policy_origin {
 	const char *file;
@@ -65,6 +76,14 @@ struct policy {
 	uint64_t kill_grace_ms;
 	enum on_error on_error;
 	struct policy_origin origin[_POLICY_KEY_MAX];
+	/*
+	 * Why exempt is what it is (for corralctl): the list that matched, the name
+	 * in it, and where that list was set. EXEMPT_BY_NONE: name "", origin of
+	 * exempt_users.
+	 */
+	enum exempt_by exempt_by;
+	char exempt_name[CONF_NAME_MAX + 1];
+	struct policy_origin exempt_origin;
 };
 
 struct conf_subject {

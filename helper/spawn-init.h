@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define SESSION_NS_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
+
+struct init_spec {
+	const char *init_path;
+	uid_t uid;
+	const char *session_id;
+	const char *hostname;	/* "" keeps the host's name */
+	bool kill_on_abandon;
+	int app_pidfd;		/* becomes the init's fd 3 */
+	int state_fd;		/* becomes the init's fd 4 */
+};
+
+/*
+ * Clone the session's PID 1 into fresh PID, mount, UTS and IPC namespaces,
+ * set them up and exec corral-init. On success the child has exec'd.
+ */
+int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
+	       struct corral_err *err);
+
+/* SIGTERM every process of the session but its init, SIGKILL what is left after grace_ms. */
+int session_terminate(int init_pidfd, uint64_t grace_ms, struct corral_err *err);
+/* SIGKILL the init (the kernel then kills the namespace) and wait up to timeout_ms. */
+int session_kill_init(int init_pidfd, int timeout_ms, struct corral_err *err);
+/* The pid a pidfd refers to, from /proc/self/fdinfo; -ESRCH once it exited. */
+int pidfd_get_pid(int pidfd, pid_t *ret, struct corral_err *err);
+int ns_inode(pid_t pid, const char *ns, uint64_t *ret, struct corral_err *err);

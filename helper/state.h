@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define SESSION_ID_LEN 16
+
+/*
+ * Runtime state: RUN_DIR/sessions/<uid>/<session id>, in root-owned 0700
+ * directories created and verified fd by fd (bubblewrap CVE-2019-12439: no
+ * predictable names in a world-writable place). Names are numeric uids and
+ * random ids only, never user names (linux-pam #999).
+ */
+struct session_state {
+	char id[SESSION_ID_LEN + 1];
+	uid_t uid;
+	char user[256];
+	char service[128];
+	char tty[128];
+	char rhost[256];
+	pid_t init_pid;
+	uint64_t pidns;		/* inode of the session's PID namespace */
+	uint64_t started;	/* seconds since the epoch */
+	bool kill_on_logout;
+	uint64_t kill_grace_ms;
+};
+
+int state_new_id(char ret[SESSION_ID_LEN + 1], struct corral_err *err);
+bool state_valid_id(const char *id);
+/* Open (creating as needed) RUN_DIR/sessions; with uid != -1 also ensure sessions/<uid>. */
+int state_open_dir(uid_t uid, int *ret_fd, struct corral_err *err);
+int state_write(int dirfd, const struct session_state *s, struct corral_err *err);
+int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
+	       struct corral_err *err);
+void state_remove(int dirfd, uid_t uid, const char *id);

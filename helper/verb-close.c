@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * close: the module hands back the init's pidfd it has held since open. We
+ * act only when the pidfd names the very init the state file recorded (same
+ * pid and same PID namespace inode), so no stale or recycled pid is signalled
+ * (CVE-2017-2616, util-linux #4054).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "identity.h"
+#include "proto.h"
+#include "spawn-init.h"
+#include "state.h"
+
+#define KILL_INIT_TIMEOUT_MS 3000
+
+static int verify_init(int pidfd, const struct session_state *st, struct corral_err *err)
+{
+	uint64_t pidns;
+	pid_t pid;
+	int r;
+
+	r = pidfd_get_pid(pidfd, &pid, err);
+	if (r < 0)
+		return r;
+	if (pid != st->init_pid)
+		return err_set(err, -ESRCH, "pidfd names pid %d, session %s has init %d", (int)pid,
+			       st->id, (int)st->init_pid);
+	r = ns_inode(pid, "pid", &pidns, err);
+	if (r < 0)
+		return r;
+	if (pidns != st->pidns)
+		return err_set(err, -ESRCH, "pid %d is not the init of session %s", (int)pid,
+			       st->id);
+	/* Still the same process after the checks: a pidfd cannot be recycled. */
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
+		return err_errno(err, -errno, "The init of session %s is gone", st->id);
+	return 0;
+}
+
+static int end_session(int pidfd, const struct session_state *st, struct corral_err *err)
+{
+	int r;
+
+	if (!st->kill_on_logout) {
+		/* The init ends the session once its last process exits. */
+		if (syscall(SYS_pidfd_send_signal, pidfd, SIGUSR1, NULL, 0) < 0)
+			return err_errno(err, -errno, "Failed to notify the session init");
+		return 0;
+	}
+	r = session_terminate(pidfd, st->kill_grace_ms, err);
+	if (r < 0)
+		return r;
+	return session_kill_init(pidfd, KILL_INIT_TIMEOUT_MS, err);
+}
+
+static int close_session(const struct proto_msg *req, int pidfd, struct corral_err *err)
+{
+	_cleanup_close_ int state_fd = -EBADF;
+	struct session_state st;
+	struct identity id;
+	int r;
+
+	r = identity_resolve(proto_str(req, PF_USER), &id, err);
+	if (r < 0)
+		return r;
+	r = state_open_dir((uid_t)-1, &state_fd, err);
+	if (r < 0)
+		return r;
+	r = state_read(state_fd, id.uid, proto_str(req, PF_SESSION_ID), &st, err);
+	if (r < 0)
+		return r;
+	r = verify_init(pidfd, &st, err);
+	if (r == 0)
+		r = end_session(pidfd, &st, err);
+	if (r == 0 && st.kill_on_logout)
+		state_remove(state_fd, st.uid, st.id);
+	if (r < 0)
+		return r;
+	hlog(LOG_INFO,
+	     "session closed for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
+	     "init=%d%s",
+	     st.user, (unsigned)st.uid, st.service, st.tty, st.rhost, st.id, (int)st.init_pid,
+	     st.kill_on_logout ? "" : " (kill_on_logout=no: processes left running)");
+	return 0;
+}
+
+static int reply(int status, const char *msg)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	struct proto_msg m;
+
+	proto_init(&m, PROTO_REPLY);
+	proto_set_num(&m, PF_STATUS, status);
+	(void)proto_set_str(&m, PF_MESSAGE, msg, &err);
+	return proto_send(HELPER_SOCK_FD, &m, -EBADF, &err);
+}
+
+int verb_close(struct helper *h)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	_cleanup_close_ int pidfd = -EBADF;
+	struct proto_msg req;
+	int r;
+
+	(void)h;
+	proto_init(&req, PROTO_REQ_CLOSE);
+	r = proto_recv(HELPER_SOCK_FD, &req, &pidfd, HELPER_RECV_TIMEOUT_MS, &err);
+	if (r == 0 && (req.kind != PROTO_REQ_CLOSE || pidfd < 0))
+		r = err_set(&err, -EBADMSG, "Expected a close request with the init's pidfd");
+	if (r == 0)
+		r = close_session(&req, pidfd, &err);
+	if (r < 0)
+		hlog(LOG_ERR, "Failed to close session %s of user '%s': %s",
+		     proto_str(&req, PF_SESSION_ID), proto_str(&req, PF_USER), err.msg);
+	(void)reply(r < 0 ? r : 0, r < 0 ? err.msg : "closed");
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * open: resolve the user, read the policy ourselves (never from the caller),
+ * create the session init in fresh namespaces, record the session, and hand
+ * the init's pidfd back so the module can setns() into it.
+ * Any failure undoes everything done so far (struct open_txn).
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "helper.h"
+#include "identity.h"
+#include "policy-load.h"
+#include "proto.h"
+#include "spawn-init.h"
+#include "state.h"
+
+/* What a half-made session owns; open_txn_abort() undoes it in reverse order. */
+struct open_txn {
+	int state_fd;
+	int init_pidfd;
+	bool state_written;
+	struct session_state st;
+};
+
+static void open_txn_abort(struct open_txn *t)
+{
+	if (t->init_pidfd >= 0) {
+		struct corral_err ignored = CORRAL_ERR_INIT;
+
+		(void)session_kill_init(t->init_pidfd, 3000, &ignored);
+		t->init_pidfd = close_nointr_keep_errno(t->init_pidfd);
+	}
+	if (t->state_written)
+		state_remove(t->state_fd, t->st.uid, t->st.id);
+	t->state_fd = close_nointr_keep_errno(t->state_fd);
+}
+
+static int copy_request(struct session_state *st, const struct proto_msg *req,
+			const struct identity *id, const struct policy *pol)
+{
+	(void)snprintf(st->user, sizeof(st->user), "%s", id->name);
+	(void)snprintf(st->service, sizeof(st->service), "%s", proto_str(req, PF_SERVICE));
+	(void)snprintf(st->tty, sizeof(st->tty), "%s", proto_str(req, PF_TTY));
+	(void)snprintf(st->rhost, sizeof(st->rhost), "%s", proto_str(req, PF_RHOST));
+	st->uid = id->uid;
+	st->started = (uint64_t)time(NULL);
+	st->kill_on_logout = pol->kill_on_logout;
+	st->kill_grace_ms = pol->kill_grace_ms;
+	return 0;
+}
+
+static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
+		 struct corral_err *err)
+{
+	_cleanup_close_ int app = -EBADF;
+	struct init_spec spec = {
+		.init_path = h->init_path,
+		.uid = t->st.uid,
+		.session_id = t->st.id,
+		.hostname = pol->hostname,
+		.kill_on_abandon = pol->kill_on_logout,
+		.state_fd = t->state_fd,
+	};
+
+	app = (int)syscall(SYS_pidfd_open, h->peer_pid, 0);
+	if (app < 0)
+		return err_errno(err, -errno, "Failed to open a pidfd for the PAM application");
+	spec.app_pidfd = app;
+	if (init_spawn(&spec, &t->init_pidfd, &t->st.init_pid, err) < 0)
+		return err->code;
+	return ns_inode(t->st.init_pid, "pid", &t->st.pidns, err);
+}
+
+static int reply_isolated(const struct open_txn *t, const struct policy *pol,
+			  struct corral_err *err)
+{
+	struct proto_msg m;
+
+	proto_init(&m, PROTO_REPLY);
+	proto_set_num(&m, PF_STATUS, PROTO_STATUS_ISOLATED);
+	proto_set_num(&m, PF_INIT_PID, t->st.init_pid);
+	proto_set_num(&m, PF_NS_FLAGS, SESSION_NS_FLAGS);
+	proto_set_num(&m, PF_FLAGS, pol->on_error == ON_ERROR_ALLOW ? PROTO_FLAG_ALLOW_ON_ERROR : 0);
+	if (proto_set_str(&m, PF_SESSION_ID, t->st.id, err) < 0)
+		return err->code;
+	return proto_send(HELPER_SOCK_FD, &m, t->init_pidfd, err);
+}
+
+static int open_session(struct helper *h, const struct proto_msg *req,
+			const struct identity *id, const struct policy *pol,
+			struct corral_err *err)
+{
+	struct open_txn t = { .state_fd = -EBADF, .init_pidfd = -EBADF };
+	int r;
+
+	copy_request(&t.st, req, id, pol);
+	r = state_new_id(t.st.id, err);
+	if (r == 0)
+		r = state_open_dir(id->uid, &t.state_fd, err);
+	if (r == 0)
+		r = spawn(h, &t, pol, err);
+	if (r == 0) {
+		r = state_write(t.state_fd, &t.st, err);
+		t.state_written = r == 0;
+	}
+	if (r == 0)
+		r = reply_isolated(&t, pol, err);
+	if (r < 0) {
+		open_txn_abort(&t);
+		return r;
+	}
+	hlog(LOG_INFO,
+	     "session opened for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
+	     "namespaces=pid,mnt,uts,ipc init=%d",
+	     id->name, (unsigned)id->uid, t.st.service, t.st.tty, t.st.rhost, t.st.id,
+	     (int)t.st.init_pid);
+	t.init_pidfd = close_nointr_keep_errno(t.init_pidfd);
+	t.state_fd = close_nointr_keep_errno(t.state_fd);
+	return 0;
+}
+
+static int reply_status(int status, bool allow, const char *msg)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	struct proto_msg m;
+
+	proto_init(&m, PROTO_REPLY);
+	proto_set_num(&m, PF_STATUS, status);
+	proto_set_num(&m, PF_FLAGS, allow ? PROTO_FLAG_ALLOW_ON_ERROR : 0);
+	(void)proto_set_str(&m, PF_MESSAGE, msg, &err);
+	return proto_send(HELPER_SOCK_FD, &m, -EBADF, &err);
+}
+
+int verb_open(struct helper *h)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	struct identity id;
+	struct policy pol;
+	struct proto_msg req;
+	bool have_policy = false;
+	int r;
+
+	proto_init(&req, PROTO_REQ_OPEN);
+	r = proto_recv(HELPER_SOCK_FD, &req, NULL, HELPER_RECV_TIMEOUT_MS, &err);
+	if (r == 0 && req.kind != PROTO_REQ_OPEN)
+		r = err_set(&err, -EBADMSG, "Expected an open request");
+	if (r == 0)
+		r = identity_resolve(proto_str(&req, PF_USER), &id, &err);
+	if (r == 0) {
+		r = policy_load(h->config_path, &id, &pol, &err);
+		have_policy = r == 0;
+		/* A broken configuration must not lock the administrator out. */
+		if (r < 0 && id.uid == 0) {
+			hlog(LOG_WARNING, "%s; letting root in un-isolated so it can be fixed",
+			     err.msg);
+			return reply_status(PROTO_STATUS_EXEMPT, false, "exempt") < 0 ? 1 : 0;
+		}
+	}
+	if (r == 0 && pol.exempt) {
+		hlog(LOG_INFO, "user '%s' (uid %u) is exempt, not isolated", id.name,
+		     (unsigned)id.uid);
+		return reply_status(PROTO_STATUS_EXEMPT, false, "exempt") < 0 ? 1 : 0;
+	}
+	if (r == 0)
+		r = open_session(h, &req, &id, &pol, &err);
+	if (r < 0) {
+		hlog(LOG_ERR, "Failed to open a session for user '%s': %s",
+		     proto_str(&req, PF_USER), err.msg);
+		(void)reply_status(r, have_policy && pol.on_error == ON_ERROR_ALLOW, err.msg);
+		return 1;
+	}
+	return 0;
+}
