@@ -216,6 +216,16 @@ tl_login() {
 	"$TL_DRIVER" --confdir "$TL_WORK/pam.d" --service "$TL_SERVICE" --user "$user" "$@"
 }
 
+# tl_login_bg USER [pamdrive options] -- COMMAND...: the same in the background,
+# its pid (pamdrive's own, not a subshell's) in TL_BG.
+tl_login_bg() {
+	local user=$1
+	shift
+	"$TL_DRIVER" --confdir "$TL_WORK/pam.d" --service "$TL_SERVICE" --user "$user" "$@" &
+	TL_BG=$!
+	TL_PIDS+=("$TL_BG")
+}
+
 # tl_wait_for SECONDS COMMAND...: poll until COMMAND succeeds.
 tl_wait_for() {
 	local deadline=$((SECONDS + $1))

@@ -1,0 +1,91 @@
+#!/bin/bash
+# How a session ends: at logout every process is ended (SIGTERM first, SIGKILL
+# after kill_grace); with kill_on_logout = no the session outlives the logout
+# until its last process exits; an application that dies without closing the
+# session still gets it cleaned up. Each case checks nothing is left behind.
+. "$CORRAL_SRC/tests/lib/testlib.sh"
+tl_init "$@"
+
+tl_user alice
+tl_user bob
+auid=$(id -u "$alice")
+buid=$(id -u "$bob")
+ahome=$(getent passwd "$alice" | cut -d: -f6)
+bhome=$(getent passwd "$bob" | cut -d: -f6)
+tl_conf '[defaults]' 'kill_grace = 1s' "[user:$bob]" 'kill_on_logout = no'
+
+no_procs_of() { ! pgrep -u "$1" >/dev/null; }
+no_state_of() { [ ! -e "/run/corral/sessions/$1" ]; }
+init_of() { # the init pid the helper logged for the last session of user $1
+	sed -n "s/.*session opened for user '$1' .* init=\([0-9]*\).*/\1/p" "$TL_LOG" | tail -n1
+}
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# --- kill at logout ------------------------------------------------------------
+tl_login "$alice" -- /bin/sh -c '
+	setsid sh -c "trap \"\" TERM HUP; exec sleep 1000" </dev/null >/dev/null 2>&1 &
+	sh -c "trap \"echo got-term > \$HOME/term; exit 0\" TERM; while :; do sleep 0.1; done" \
+		</dev/null >/dev/null 2>&1 &
+	nohup sleep 1000 </dev/null >/dev/null 2>&1 &
+	sleep 0.3'
+is $? 0 "a login that leaves background jobs behind logs out cleanly"
+init=$(init_of "$alice")
+check "no process of the user is left after logout (TERM-proof and setsid jobs included)" -- \
+	tl_wait_for 3 no_procs_of "$alice"
+is "$(cat "$ahome/term" 2>/dev/null)" got-term "a job that handles SIGTERM gets SIGTERM first"
+check "the session init is gone" -- tl_wait_for 3 gone "$init"
+check "the session state is gone" -- no_state_of "$auid"
+
+# --- kill_on_logout = no ---------------------------------------------------------
+tl_login "$bob" -- /bin/sh -c '
+	sh -c "sleep 1.5; echo finished > \$HOME/bg" </dev/null >/dev/null 2>&1 &
+	exit 0'
+is $? 0 "kill_on_logout = no: the login logs out"
+init=$(init_of "$bob")
+check "kill_on_logout = no: the background job outlives the logout" -- pgrep -u "$bob" -x sleep
+check "kill_on_logout = no: the session init stays while the job runs" -- kill -0 "$init"
+is "$(tl_sessions_of "$buid")" 1 "kill_on_logout = no: the session stays recorded"
+check "kill_on_logout = no: the job runs to its end" -- \
+	tl_wait_for 5 test -e "$bhome/bg"
+check "kill_on_logout = no: the init exits after the last process" -- tl_wait_for 3 gone "$init"
+check "kill_on_logout = no: the init removes the session state" -- no_state_of "$buid"
+like "$(cat "$TL_LOG")" "corral-init.*session [0-9a-f]{16} ended" "the init logs the end of the session"
+
+# --- the application never calls close_session ----------------------------------
+tl_login "$bob" --no-close -- /bin/sh -c '
+	sh -c "sleep 1; echo finished > \$HOME/abandoned" </dev/null >/dev/null 2>&1 &
+	exit 0'
+is $? 0 "an application that exits without closing the session"
+init=$(init_of "$bob")
+check "abandoned, kill_on_logout = no: the session lives on while it has processes" -- \
+	kill -0 "$init"
+check "abandoned, kill_on_logout = no: the job runs to its end" -- \
+	tl_wait_for 5 test -e "$bhome/abandoned"
+check "abandoned, kill_on_logout = no: the init exits after the last process" -- \
+	tl_wait_for 3 gone "$init"
+check "abandoned, kill_on_logout = no: the state is removed" -- no_state_of "$buid"
+
+tl_login "$alice" --no-close -- /bin/sh -c '
+	nohup sleep 1000 </dev/null >/dev/null 2>&1 &
+	exit 0'
+is $? 0 "an application that exits without closing a kill_on_logout session"
+init=$(init_of "$alice")
+check "abandoned, kill_on_logout = yes: every process of the session ends" -- \
+	tl_wait_for 3 no_procs_of "$alice"
+check "abandoned, kill_on_logout = yes: the init is gone" -- tl_wait_for 3 gone "$init"
+check "abandoned, kill_on_logout = yes: the state is removed" -- \
+	tl_wait_for 3 no_state_of "$auid"
+
+# --- the application is killed while the session runs ----------------------------
+tl_login_bg "$alice" -- /bin/sh -c 'exec sleep 1000'
+app=$TL_BG
+tl_wait_for 5 pgrep -u "$alice" -x sleep >/dev/null
+init=$(init_of "$alice")
+kill -KILL "$app"
+wait "$app" 2>/dev/null
+check "killed application: every process of the session ends" -- \
+	tl_wait_for 3 no_procs_of "$alice"
+check "killed application: the init is gone" -- tl_wait_for 3 gone "$init"
+check "killed application: the state is removed" -- tl_wait_for 3 no_state_of "$auid"
+
+tl_done
