@@ -26,7 +26,6 @@
 struct open_txn {
 	int state_fd;
 	int init_pidfd;
-	bool state_written;
 	struct session_state st;
 };
 
@@ -38,7 +37,8 @@ static void open_txn_abort(struct open_txn *t)
 		(void)session_kill_init(t->init_pidfd, 3000, &ignored);
 		t->init_pidfd = close_nointr_keep_errno(t->init_pidfd);
 	}
-	if (t->state_written)
+	/* Even unwritten: the user's directory we may have made must not stay. */
+	if (t->state_fd >= 0)
 		state_remove(t->state_fd, t->st.uid, t->st.id);
 	t->state_fd = close_nointr_keep_errno(t->state_fd);
 }
@@ -107,10 +107,8 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 		r = state_open_dir(id->uid, &t.state_fd, err);
 	if (r == 0)
 		r = spawn(h, &t, pol, err);
-	if (r == 0) {
+	if (r == 0)
 		r = state_write(t.state_fd, &t.st, err);
-		t.state_written = r == 0;
-	}
 	if (r == 0)
 		r = reply_isolated(&t, pol, err);
 	if (r < 0) {

@@ -170,6 +170,9 @@ static int on_failure(pam_handle_t *pamh, const char *user, bool have_reply, boo
 		   "Failed to isolate the session of user '%s': %s; %s", user, msg,
 		   allow ? "login continues un-isolated (on_error = allow)"
 			 : "login refused (on_error = deny)");
+	if (!allow)
+		(void)pam_error(pamh, "Your login session could not be isolated, so the login is "
+				"refused. Please tell your administrator.");
 	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
 }
 
