@@ -51,7 +51,7 @@ run_tests() {
   build build-asan -Db_sanitize=address,undefined -Db_lundef=false
   meson test -C build --setup ci --print-errorlogs --num-processes 2 || rc=1
   # An ASan PAM module cannot be loaded into the system's sshd or su: e2e runs on the normal build.
-  ASAN_OPTIONS=detect_leaks=0 meson test -C build-asan --setup ci --print-errorlogs \
+  ASAN_OPTIONS=detect_leaks=1 meson test -C build-asan --setup ci --print-errorlogs \
     --suite unit --suite privileged --no-suite e2e --num-processes 2 || rc=1
   summary build/meson-logs/testlog-ci.json build-asan/meson-logs/testlog-ci.json
   return $rc

@@ -13,7 +13,8 @@ tl_group corral-t-$$-adm
 usermod -aG "corral-t-$$-adm" "$carol"
 host_pidns=$(readlink /proc/self/ns/pid)
 pidns_of_login() { tl_login "$1" -- readlink /proc/self/ns/pid; }
-no_init_left() { ! pgrep -x corral-init >/dev/null; }
+# A live corral-init anywhere (zombies wait for the host's PID 1, not for us).
+no_init_left() { ! ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "corral-init" { f = 1 } END { exit !f }'; }
 no_state() {
 	local left
 	left=$(find /run/corral/sessions -mindepth 1 -printf '%p %y %u %m\n' 2>/dev/null)
