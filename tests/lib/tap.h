@@ -22,8 +22,16 @@ static inline _printf_(2, 0) bool tap_vok(bool pass, const char *fmt, va_list ap
 {
 	tap_count++;
 	tap_failed += !pass;
+	char desc[1024];
+
+	(void)vsnprintf(desc, sizeof(desc), fmt, ap);
 	printf("%sok %u - ", pass ? "" : "not ", tap_count);
-	vprintf(fmt, ap);
+	/* One line per result: a description quoting test input may hold control bytes. */
+	for (const char *p = desc; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			printf("\\x%02x", (unsigned char)*p);
+		else
+			putchar(*p);
 	putchar('\n');
 	return pass;
 }

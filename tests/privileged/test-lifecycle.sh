@@ -42,7 +42,7 @@ tl_login "$bob" -- /bin/sh -c '
 	exit 0'
 is $? 0 "kill_on_logout = no: the login logs out"
 init=$(init_of "$bob")
-check "kill_on_logout = no: the background job outlives the logout" -- pgrep -u "$bob" -x sleep
+check "kill_on_logout = no: the background job outlives the logout" -- pgrep -u "$bob" -x sleep >/dev/null
 check "kill_on_logout = no: the session init stays while the job runs" -- kill -0 "$init"
 is "$(tl_sessions_of "$buid")" 1 "kill_on_logout = no: the session stays recorded"
 check "kill_on_logout = no: the job runs to its end" -- \
