@@ -17,6 +17,15 @@ struct helper {
 	pid_t peer_pid;		/* the PAM application, from SO_PEERCRED */
 };
 
+/* args.c: paths NULL when not given; -EINVAL for anything malformed */
+struct helper_args {
+	const char *config_path;
+	const char *init_path;
+	bool debug;
+	const char *verb;
+};
+int helper_args_parse(int argc, char *const *argv, struct helper_args *ret);
+
 /* hygiene.c */
 int hygiene_apply(struct corral_err *err);
 

@@ -47,22 +47,17 @@ static void check_caller(struct helper *h)
 
 static const struct verb *parse_args(struct helper *h, int argc, char **argv)
 {
-	int i;
+	struct helper_args a;
 
-	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
-		if (strncmp(argv[i], "--config=", 9) == 0 && argv[i][9] == '/')
-			h->config_path = argv[i] + 9;
-		else if (strncmp(argv[i], "--init=", 7) == 0 && argv[i][7] == '/')
-			h->init_path = argv[i] + 7;
-		else if (strcmp(argv[i], "--debug") == 0)
-			h->debug = true;
-		else
-			return NULL;
-	}
-	if (i != argc - 1)
+	if (helper_args_parse(argc, argv, &a) < 0)
 		return NULL;
+	if (a.config_path)
+		h->config_path = a.config_path;
+	if (a.init_path)
+		h->init_path = a.init_path;
+	h->debug = a.debug;
 	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++)
-		if (strcmp(argv[i], verbs[v].name) == 0)
+		if (streq(a.verb, verbs[v].name))
 			return &verbs[v];
 	return NULL;
 }
