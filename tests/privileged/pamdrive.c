@@ -12,7 +12,7 @@
  *   100 pam_open_session failed (the login is refused)
  *   101 pam_close_session failed
  *   102 the module left an fd open in this process
- *   103 this process did not get its own namespaces back
+ *   103 this process did not get its own namespaces (or mount table) back
  * Messages PAM sends to the user are printed as "pamdrive: pam: MESSAGE".
  */
 #include <errno.h>
@@ -48,6 +48,7 @@ struct opts {
 struct snapshot {
 	char fds[FD_SCAN_MAX];		/* 1 where an fd is open */
 	ino_t ns[4];
+	unsigned long mounts_hash;	/* of /proc/self/mountinfo */
 };
 
 static const char *const ns_names[4] = { "pid_for_children", "mnt", "uts", "ipc" };
@@ -69,6 +70,20 @@ static bool fcntl_is_open(int fd)
 	return fcntl(fd, F_GETFD) >= 0;
 }
 
+static unsigned long mountinfo_hash(void)
+{
+	unsigned long h = 5381;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int c;
+
+	if (!f)
+		return 0;
+	while ((c = getc(f)) != EOF)
+		h = h * 33 + (unsigned char)c;
+	fclose(f);
+	return h;
+}
+
 static void snapshot_take(struct snapshot *s)
 {
 	char path[64];
@@ -80,6 +95,7 @@ static void snapshot_take(struct snapshot *s)
 		snprintf(path, sizeof(path), "/proc/self/ns/%s", ns_names[i]);
 		s->ns[i] = stat(path, &st) == 0 ? st.st_ino : 0;
 	}
+	s->mounts_hash = mountinfo_hash();
 }
 
 static int snapshot_compare(const struct snapshot *before)
@@ -94,6 +110,10 @@ static int snapshot_compare(const struct snapshot *before)
 			fprintf(stderr, "pamdrive: namespace %s not restored\n", ns_names[i]);
 			return EXIT_NS_LEAK;
 		}
+	if (now.mounts_hash != before->mounts_hash) {
+		fprintf(stderr, "pamdrive: the mount table changed\n");
+		return EXIT_NS_LEAK;
+	}
 	for (int fd = 0; fd < FD_SCAN_MAX; fd++) {
 		if (!now.fds[fd] || before->fds[fd])
 			continue;

@@ -15,6 +15,7 @@ bhome=$(getent passwd "$bob" | cut -d: -f6)
 tl_conf '[defaults]' 'kill_grace = 1s' "[user:$bob]" 'kill_on_logout = no'
 
 no_procs_of() { ! pgrep -u "$1" >/dev/null; }
+runs() { pgrep -u "$1" -x "$2" >/dev/null; }
 no_state_of() { [ ! -e "/run/corral/sessions/$1" ]; }
 init_of() { # the init pid the helper logged for the last session of user $1
 	sed -n "s/.*session opened for user '$1' .* init=\([0-9]*\).*/\1/p" "$TL_LOG" | tail -n1
@@ -42,7 +43,7 @@ tl_login "$bob" -- /bin/sh -c '
 	exit 0'
 is $? 0 "kill_on_logout = no: the login logs out"
 init=$(init_of "$bob")
-check "kill_on_logout = no: the background job outlives the logout" -- pgrep -u "$bob" -x sleep >/dev/null
+check "kill_on_logout = no: the background job outlives the logout" -- runs "$bob" sleep
 check "kill_on_logout = no: the session init stays while the job runs" -- kill -0 "$init"
 is "$(tl_sessions_of "$buid")" 1 "kill_on_logout = no: the session stays recorded"
 check "kill_on_logout = no: the job runs to its end" -- \
