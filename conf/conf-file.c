@@ -138,9 +138,12 @@ static int check_parents(const char *path, const struct stat *st, struct corral_
 	struct stat st2;
 	int r;
 
-	if (!slash || slash[1] == '\0' || strlen(path) >= sizeof(dir))
+	/* Checked here, not in walk_dirs(), so the message names the file the caller gave. */
+	if (path[0] != '/' || !slash || slash[1] == '\0')
 		return conf_err_at(err, -EINVAL, path, 0, NULL, NULL,
 				   "must be an absolute path to a file when ownership is checked");
+	if (strlen(path) >= sizeof(dir))
+		return conf_err_at(err, -ENAMETOOLONG, path, 0, NULL, NULL, "path is too long");
 	memcpy(dir, path, (size_t)(slash - path));
 	dir[slash - path] = '\0';
 	r = walk_dirs(slash == path ? "/" : dir, &dirfd, err);

@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * corralctl: the administrator's view of corral. It reads the configuration
+ * exactly as the helper does (same library, same checks) and changes nothing
+ * on disk. One verb per invocation, from the table below; each verb parses
+ * its own options.
+ *
+ * Exit status: 0 done, 1 refused (a bad configuration, an unknown user, a
+ * system error), 2 usage error. Errors go to stderr as "corralctl: MESSAGE".
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "corralctl.h"
+
+static const struct verb verbs[] = {
+	{ "check", "[--no-owner-check] [FILE]",
+	  "validate FILE (default " CORRAL_CONF_PATH ") and FILE.d/*.conf", verb_check },
+	{ "policy", "[--config FILE] [--no-owner-check] USER",
+	  "show what applies to USER, and which line says so", verb_policy },
+};
+
+static const struct verb *verb_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		if (streq(verbs[i].name, name))
+			return &verbs[i];
+	return NULL;
+}
+
+static int help(void)
+{
+	printf("usage: corralctl [--help] [--version] COMMAND [ARGS]\n\nCommands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
+		printf("  %s %s\n      %s\n", verbs[i].name, verbs[i].args, verbs[i].help);
+	printf("\nOptions:\n"
+	       "  --no-owner-check  do not require root-owned files and directories\n"
+	       "                    (for drafts; the helper always checks)\n"
+	       "  --config FILE     the main file (default " CORRAL_CONF_PATH ")\n"
+	       "\nExit status: 0 done, 1 refused (bad configuration, unknown user), "
+	       "2 usage error.\n");
+	return EXIT_SUCCESS;
+}
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("corralctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'corralctl --help'.\n", stderr);
+	return EXIT_USAGE;
+}
+
+/*
+ * A getopt_long() failure (opterr = 0, optstring starting with ':'), as a
+ * usage error naming the argument. Long-only options have values above 0xff,
+ * so a small optopt is always an unknown short option; for everything else
+ * glibc has already stepped past the offending argument.
+ */
+int option_error(int c, char **argv)
+{
+	char short_opt[3] = { '-', (char)optopt, '\0' };
+	const char *arg = optopt > 0 && optopt <= 0xff ? short_opt : argv[optind - 1];
+
+	if (c == ':')
+		return usage_error("option '%s' needs an argument", arg);
+	if (optopt > 0xff)
+		return usage_error("option '%s' takes no argument", arg);
+	return usage_error("unknown option '%s'", arg);
+}
+
+int verb_usage(const char *name)
+{
+	const struct verb *v = verb_find(name);
+
+	if (!v)
+		return usage_error("unknown command '%s'", name);
+	printf("usage: corralctl %s %s\n  %s\n", v->name, v->args, v->help);
+	return EXIT_SUCCESS;
+}
+
+int fail(const struct corral_err *err)
+{
+	fprintf(stderr, "corralctl: %s\n", err->msg);
+	return EXIT_FAILURE;
+}
+
+/* Paths come from the command line and from directory listings: no terminal escapes. */
+void print_safe(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(f, "\\x%02x", *p);
+		else
+			fputc(*p, f);
+}
+
+/* A full disk or a closed pipe must not look like success (util-linux close_stdout()). */
+static int flush_stdout(int status)
+{
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "corralctl: cannot write the output: %s\n", strerror(errno));
+		return EXIT_FAILURE;
+	}
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	enum { ARG_HELP = 0x100, ARG_VERSION };
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, ARG_HELP },
+		{ "version", no_argument, NULL, ARG_VERSION },
+		{}
+	};
+	const struct verb *v;
+	int c;
+
+	opterr = 0;
+	/* '+': the first non-option is the verb; what follows it is the verb's. */
+	while ((c = getopt_long(argc, argv, "+:h", options, NULL)) >= 0) {
+		switch (c) {
+		case 'h':
+		case ARG_HELP:
+			return flush_stdout(help());
+		case ARG_VERSION:
+			printf("corralctl %s\n", CORRAL_VERSION);
+			return flush_stdout(EXIT_SUCCESS);
+		default:
+			return option_error(c, argv);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("missing command");
+	v = verb_find(argv[optind]);
+	if (!v)
+		return usage_error("unknown command '%s'", argv[optind]);
+	argc -= optind;
+	argv += optind;
+	optind = 0;	/* glibc: 0 restarts getopt from scratch for the verb */
+	return flush_stdout(v->run(argc, argv));
+}
