@@ -49,6 +49,7 @@ union conf_value {
 	uint64_t u;
 	int e;
 	const char *s;
+	struct policy_limit l;
 };
 
 struct conf_key;

@@ -181,6 +181,8 @@ int conf_resolve(const struct conf *c, const struct conf_subject *who, struct po
 		p.origin[k] = r[k].origin;
 	}
 	resolve_exempt(c, who, &p);
+	(void)snprintf(p.cgroup_root, sizeof(p.cgroup_root), "%s",
+		       global_value(c, "cgroup_root").v.s);
 	*ret = p;
 	return 0;
 }

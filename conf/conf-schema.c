@@ -82,6 +82,158 @@ static int parse_names(const char *s, union conf_value *ret, char *why, size_t s
 	return 0;
 }
 
+#define PERCENT_ONE 100			/* hundredths of a percent per percent */
+#define MEMORY_MIN (1024 * 1024)
+#define CPU_MAX_MAX (100000ULL * PERCENT_ONE)	/* a thousand CPUs */
+#define PIDS_MAX_MAX 4194304			/* the kernel's PID_MAX_LIMIT */
+#define SESSIONS_MAX 100000
+
+/* "12.5%" -> 1250: a percentage with at most two decimals, in hundredths. */
+static int parse_percent(const char *s, uint64_t *ret)
+{
+	char whole[32], frac[3] = "00";
+	size_t n = strlen(s), dot;
+	uint64_t w, f;
+
+	if (n < 2 || n >= sizeof(whole) || s[n - 1] != '%')
+		return -EINVAL;
+	dot = strcspn(s, ".");
+	if (dot >= n - 1)
+		dot = n - 1;
+	memcpy(whole, s, dot);
+	whole[dot] = '\0';
+	if (dot < n - 1) {
+		size_t fn = n - 1 - dot - 1;
+
+		if (fn == 0 || fn > 2 || strspn(s + dot + 1, "0123456789") != fn)
+			return -EINVAL;
+		memcpy(frac, s + dot + 1, fn);
+	}
+	if (parse_u64(whole, &w) < 0 || parse_u64(frac, &f) < 0 || w > UINT64_MAX / 1000)
+		return -EINVAL;
+	*ret = w * PERCENT_ONE + f;
+	return 0;
+}
+
+/* "" leaves a limit unset (a drop-in may unset what [defaults] set); "max" lifts it. */
+static bool limit_keyword(const char *s, union conf_value *ret)
+{
+	ret->l = (struct policy_limit){ .set = s[0] != '\0', .v = POLICY_UNLIMITED };
+	return s[0] == '\0' || streq(s, "max");
+}
+
+static int parse_memory_min(const char *s, union conf_value *ret, char *why, size_t size,
+			    uint64_t min)
+{
+	uint64_t v;
+
+	if (limit_keyword(s, ret))
+		return 0;
+	if (parse_percent(s, &v) == 0) {
+		if (v == 0 || v > 100 * PERCENT_ONE) {
+			(void)snprintf(why, size, "is not a percentage of RAM between 0.01%% and 100%%");
+			return -ERANGE;
+		}
+		ret->l.percent = true;
+	} else if (parse_size(s, &v) < 0) {
+		(void)snprintf(why, size, "is not a size (use 512M, 2G, 1T, a percentage of RAM "
+			       "such as 25%%, or max)");
+		return -EINVAL;
+	} else if (v < min) {
+		(void)snprintf(why, size, "is too small (at least 1M: a session cannot start with "
+			       "less)");
+		return -ERANGE;
+	}
+	ret->l.v = v;
+	return 0;
+}
+
+static int parse_memory(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	return parse_memory_min(s, ret, why, size, MEMORY_MIN);
+}
+
+static int parse_swap(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	return parse_memory_min(s, ret, why, size, 0);
+}
+
+static int parse_cpu_max(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	uint64_t v;
+
+	if (limit_keyword(s, ret))
+		return 0;
+	if (parse_percent(s, &v) < 0) {
+		(void)snprintf(why, size, "is not a percentage of one CPU (use 50%%, 150%% for one "
+			       "and a half CPUs, or max)");
+		return -EINVAL;
+	}
+	if (v < PERCENT_ONE || v > CPU_MAX_MAX) {
+		(void)snprintf(why, size, "is out of range (1%% to 100000%%)");
+		return -ERANGE;
+	}
+	ret->l.v = v;
+	return 0;
+}
+
+static int parse_count(const char *s, union conf_value *ret, char *why, size_t size,
+		       uint64_t min, uint64_t max, bool may_be_max)
+{
+	uint64_t v;
+	int r;
+
+	if ((may_be_max || s[0] == '\0') && limit_keyword(s, ret))
+		return 0;
+	ret->l = (struct policy_limit){ .set = true };
+	r = parse_u64(s, &v);
+	if (r == -EINVAL) {
+		(void)snprintf(why, size, "is not a number%s", may_be_max ? " (or max)" : "");
+		return r;
+	}
+	if (r < 0 || v < min || v > max) {
+		(void)snprintf(why, size, "is out of range (%llu to %llu)", (unsigned long long)min,
+			       (unsigned long long)max);
+		return -ERANGE;
+	}
+	ret->l.v = v;
+	return 0;
+}
+
+static int parse_weight(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	return parse_count(s, ret, why, size, 1, 10000, false);
+}
+
+static int parse_pids(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	return parse_count(s, ret, why, size, 1, PIDS_MAX_MAX, true);
+}
+
+static int parse_sessions(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	if (s[0] == '\0') {
+		(void)snprintf(why, size, "is empty (use a number, or max)");
+		return -EINVAL;
+	}
+	return parse_count(s, ret, why, size, 1, SESSIONS_MAX, true);
+}
+
+static int parse_cgroup_root(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof(((struct policy *)NULL)->cgroup_root) || s[0] == '.' ||
+	    streq(s, "inits") ||
+	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != n) {
+		(void)snprintf(why, size, "is not a cgroup name (letters, digits, '_', '.', '-', "
+			       "not starting with '.', at most 63 bytes, not 'inits')");
+		return -EINVAL;
+	}
+	ret->s = s;
+	return 0;
+}
+
 static void store_hostname(struct policy *p, const union conf_value *v,
 			   const struct conf_subject *who)
 {
@@ -104,6 +256,31 @@ static void store_on_error(struct policy *p, const union conf_value *v,
 			   const struct conf_subject *who _unused_)
 {
 	p->on_error = (enum on_error)v->e;
+}
+
+static void store_limit(struct policy *p, const union conf_value *v, enum limit_key l)
+{
+	p->limit[l] = v->l;
+}
+
+#define LIMIT_STORE(fn, l)							\
+	static void fn(struct policy *p, const union conf_value *v,		\
+		       const struct conf_subject *who _unused_)			\
+	{									\
+		store_limit(p, v, l);						\
+	}
+LIMIT_STORE(store_memory_max, LIMIT_MEMORY_MAX)
+LIMIT_STORE(store_memory_high, LIMIT_MEMORY_HIGH)
+LIMIT_STORE(store_memory_swap_max, LIMIT_MEMORY_SWAP_MAX)
+LIMIT_STORE(store_cpu_max, LIMIT_CPU_MAX)
+LIMIT_STORE(store_cpu_weight, LIMIT_CPU_WEIGHT)
+LIMIT_STORE(store_pids_max, LIMIT_PIDS_MAX)
+LIMIT_STORE(store_io_weight, LIMIT_IO_WEIGHT)
+
+static void store_max_sessions(struct policy *p, const union conf_value *v,
+			       const struct conf_subject *who _unused_)
+{
+	p->max_sessions = v->l.v;
 }
 
 static int format_str(char *buf, size_t size, const char *s)
@@ -145,6 +322,66 @@ static int format_on_error(const struct policy *p, char *buf, size_t size)
 	return s ? format_str(buf, size, s) : -EINVAL;
 }
 
+static int format_bytes(char *buf, size_t size, uint64_t v)
+{
+	static const char units[] = "KMGT";
+	int i = -1, n;
+
+	while (i < 3 && v != 0 && v % 1024 == 0) {
+		v /= 1024;
+		i++;
+	}
+	n = i < 0 ? snprintf(buf, size, "%llu", (unsigned long long)v) :
+		    snprintf(buf, size, "%llu%c", (unsigned long long)v, units[i]);
+	return n < 0 || (size_t)n >= size ? -ENOBUFS : n;
+}
+
+static int format_hundredths(char *buf, size_t size, uint64_t v)
+{
+	int n = v % PERCENT_ONE ?
+		snprintf(buf, size, "%llu.%02llu%%", (unsigned long long)(v / PERCENT_ONE),
+			 (unsigned long long)(v % PERCENT_ONE)) :
+		snprintf(buf, size, "%llu%%", (unsigned long long)(v / PERCENT_ONE));
+
+	return n < 0 || (size_t)n >= size ? -ENOBUFS : n;
+}
+
+/* As the config spells it: "" unset, "max", "512M", "25%", "150%", "4096". */
+static int format_limit(const struct policy *p, enum limit_key l, char *buf, size_t size)
+{
+	const struct policy_limit *v = &p->limit[l];
+
+	if (!v->set)
+		return format_str(buf, size, "");
+	if (v->v == POLICY_UNLIMITED)
+		return format_str(buf, size, "max");
+	if (v->percent || l == LIMIT_CPU_MAX)
+		return format_hundredths(buf, size, v->v);
+	if (l <= LIMIT_MEMORY_SWAP_MAX)
+		return format_bytes(buf, size, v->v);
+	return snprintf(buf, size, "%llu", (unsigned long long)v->v);
+}
+
+#define LIMIT_FORMAT(fn, l)							\
+	static int fn(const struct policy *p, char *buf, size_t size)		\
+	{									\
+		return format_limit(p, l, buf, size);				\
+	}
+LIMIT_FORMAT(format_memory_max, LIMIT_MEMORY_MAX)
+LIMIT_FORMAT(format_memory_high, LIMIT_MEMORY_HIGH)
+LIMIT_FORMAT(format_memory_swap_max, LIMIT_MEMORY_SWAP_MAX)
+LIMIT_FORMAT(format_cpu_max, LIMIT_CPU_MAX)
+LIMIT_FORMAT(format_cpu_weight, LIMIT_CPU_WEIGHT)
+LIMIT_FORMAT(format_pids_max, LIMIT_PIDS_MAX)
+LIMIT_FORMAT(format_io_weight, LIMIT_IO_WEIGHT)
+
+static int format_max_sessions(const struct policy *p, char *buf, size_t size)
+{
+	if (p->max_sessions == POLICY_UNLIMITED)
+		return format_str(buf, size, "max");
+	return snprintf(buf, size, "%llu", (unsigned long long)p->max_sessions);
+}
+
 /* Key names are at most KEY_SUGGEST_MAX bytes. Keep policy keys in enum policy_key order. */
 static const struct conf_key keys[] = {
 	{ "exempt_users", SCOPE_GLOBAL, -1, "root", parse_names, NULL, NULL },
@@ -157,6 +394,23 @@ static const struct conf_key keys[] = {
 	  format_kill_grace },
 	{ "on_error", SCOPE_POLICY, POLICY_ON_ERROR, "deny", parse_on_error, store_on_error,
 	  format_on_error },
+	{ "memory_max", SCOPE_POLICY, POLICY_MEMORY_MAX, "", parse_memory, store_memory_max,
+	  format_memory_max },
+	{ "memory_high", SCOPE_POLICY, POLICY_MEMORY_HIGH, "", parse_memory, store_memory_high,
+	  format_memory_high },
+	{ "memory_swap_max", SCOPE_POLICY, POLICY_MEMORY_SWAP_MAX, "", parse_swap,
+	  store_memory_swap_max, format_memory_swap_max },
+	{ "cpu_max", SCOPE_POLICY, POLICY_CPU_MAX, "", parse_cpu_max, store_cpu_max,
+	  format_cpu_max },
+	{ "cpu_weight", SCOPE_POLICY, POLICY_CPU_WEIGHT, "", parse_weight, store_cpu_weight,
+	  format_cpu_weight },
+	{ "pids_max", SCOPE_POLICY, POLICY_PIDS_MAX, "", parse_pids, store_pids_max,
+	  format_pids_max },
+	{ "io_weight", SCOPE_POLICY, POLICY_IO_WEIGHT, "", parse_weight, store_io_weight,
+	  format_io_weight },
+	{ "max_sessions", SCOPE_POLICY, POLICY_MAX_SESSIONS, "100", parse_sessions,
+	  store_max_sessions, format_max_sessions },
+	{ "cgroup_root", SCOPE_GLOBAL, -1, "corral", parse_cgroup_root, NULL, NULL },
 };
 
 const struct conf_key *conf_key_find(const char *name)

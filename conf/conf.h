@@ -51,7 +51,41 @@ enum policy_key {
 	POLICY_KILL_ON_LOGOUT,
 	POLICY_KILL_GRACE,
 	POLICY_ON_ERROR,
+	POLICY_MEMORY_MAX,		/* the limit keys, in enum limit_key order */
+	POLICY_MEMORY_HIGH,
+	POLICY_MEMORY_SWAP_MAX,
+	POLICY_CPU_MAX,
+	POLICY_CPU_WEIGHT,
+	POLICY_PIDS_MAX,
+	POLICY_IO_WEIGHT,
+	POLICY_MAX_SESSIONS,
 	_POLICY_KEY_MAX,
+};
+
+/* The cgroup limits of a user, over all of the user's sessions together. */
+enum limit_key {
+	LIMIT_MEMORY_MAX,
+	LIMIT_MEMORY_HIGH,
+	LIMIT_MEMORY_SWAP_MAX,
+	LIMIT_CPU_MAX,
+	LIMIT_CPU_WEIGHT,
+	LIMIT_PIDS_MAX,
+	LIMIT_IO_WEIGHT,
+	_LIMIT_MAX,
+};
+
+#define POLICY_UNLIMITED UINT64_MAX
+
+/*
+ * One limit as configured. Memory: bytes, or with percent hundredths of a
+ * percent of RAM (the caller knows the RAM). cpu_max: hundredths of a percent
+ * of one CPU (15000 = 1.5 CPUs). Weights 1..10000, pids a count.
+ * POLICY_UNLIMITED is "max".
+ */
+struct policy_limit {
+	bool set;
+	bool percent;
+	uint64_t v;
 };
 
 /* Why a user is exempt, or not. */
@@ -75,6 +109,8 @@ struct policy {
 	bool kill_on_logout;
 	uint64_t kill_grace_ms;
 	enum on_error on_error;
+	struct policy_limit limit[_LIMIT_MAX];
+	uint64_t max_sessions;		/* concurrent sessions of the user; POLICY_UNLIMITED: no cap */
 	struct policy_origin origin[_POLICY_KEY_MAX];
 	/*
 	 * Why exempt is what it is (for corralctl): the list that matched, the name
@@ -84,6 +120,7 @@ struct policy {
 	enum exempt_by exempt_by;
 	char exempt_name[CONF_NAME_MAX + 1];
 	struct policy_origin exempt_origin;
+	char cgroup_root[64];		/* [global] cgroup_root */
 };
 
 struct conf_subject {

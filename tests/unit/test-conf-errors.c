@@ -34,8 +34,8 @@ static const struct err_case cases[] = {
 	/* Schema. */
 	ROW("unknown key, with a suggestion", "[defaults]\nkil_grace = 5s\n", -EINVAL,
 	    ":2: [defaults] kil_grace: unknown key (did you mean 'kill_grace'?)"),
-	ROW("unknown key, no suggestion", "[defaults]\nmemory_max = 1G\n", -EINVAL,
-	    ":2: [defaults] memory_max: unknown key"),
+	ROW("unknown key, no suggestion", "[defaults]\nbandwidth = 1G\n", -EINVAL,
+	    ":2: [defaults] bandwidth: unknown key"),
 	ROW("unknown section", "[global]\n\n[limits]\nx = 1\n", -EINVAL,
 	    ":3: unknown section [limits] (use [global], [defaults], [group:NAME] or "
 	    "[user:NAME])"),

@@ -181,7 +181,9 @@ static void test_precedence(const char *dir)
 			continue;
 		}
 		for (int k = 0; k < _POLICY_KEY_MAX; k++)
-			check_key(&p, (enum policy_key)k, &prec_cases[i].e[k], dir, u->name);
+			if (prec_cases[i].e[k].value)	/* the limit keys have a test of their own */
+				check_key(&p, (enum policy_key)k, &prec_cases[i].e[k], dir,
+					  u->name);
 	}
 }
 

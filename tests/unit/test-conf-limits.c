@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The limit keys: every accepted spelling and what it means, every refused
+ * one with its exact message, the unit of each key, precedence (a user
+ * section may lift a default with max, or unset it with an empty value), and
+ * [global] cgroup_root.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test-conf-util.h"
+
+struct good {
+	const char *key, *value;
+	bool percent;
+	uint64_t v;
+	const char *formatted;
+};
+
+static const struct good goods[] = {
+	{ "memory_max", "512M", false, 512ULL << 20, "512M" },
+	{ "memory_max", "2G", false, 2ULL << 30, "2G" },
+	{ "memory_max", "1048576", false, 1ULL << 20, "1M" },
+	{ "memory_max", "25%", true, 2500, "25%" },
+	{ "memory_max", "12.5%", true, 1250, "12.50%" },
+	{ "memory_max", "max", false, POLICY_UNLIMITED, "max" },
+	{ "memory_high", "1T", false, 1ULL << 40, "1T" },
+	{ "memory_swap_max", "0", false, 0, "0" },
+	{ "cpu_max", "50%", false, 5000, "50%" },
+	{ "cpu_max", "150%", false, 15000, "150%" },
+	{ "cpu_max", "12.25%", false, 1225, "12.25%" },
+	{ "cpu_max", "max", false, POLICY_UNLIMITED, "max" },
+	{ "cpu_weight", "1", false, 1, "1" },
+	{ "cpu_weight", "10000", false, 10000, "10000" },
+	{ "pids_max", "4096", false, 4096, "4096" },
+	{ "pids_max", "max", false, POLICY_UNLIMITED, "max" },
+	{ "io_weight", "500", false, 500, "500" },
+};
+
+static const struct {
+	const char *key, *value, *why;
+} bads[] = {
+	{ "memory_max", "10X", "'10X' is not a size (use 512M, 2G, 1T, a percentage of RAM such "
+			       "as 25%, or max)" },
+	{ "memory_max", "-1", "'-1' is not a size (use 512M, 2G, 1T, a percentage of RAM such as "
+			      "25%, or max)" },
+	{ "memory_max", "1K", "'1K' is too small (at least 1M: a session cannot start with less)" },
+	{ "memory_max", "0%", "'0%' is not a percentage of RAM between 0.01% and 100%" },
+	{ "memory_max", "150%", "'150%' is not a percentage of RAM between 0.01% and 100%" },
+	{ "memory_max", "12.345%", "'12.345%' is not a size (use 512M, 2G, 1T, a percentage of "
+				   "RAM such as 25%, or max)" },
+	{ "memory_max", "99999999999T", "'99999999999T' is not a size (use 512M, 2G, 1T, a "
+					"percentage of RAM such as 25%, or max)" },
+	{ "cpu_max", "1.5", "'1.5' is not a percentage of one CPU (use 50%, 150% for one and a "
+			    "half CPUs, or max)" },
+	{ "cpu_max", "0.5%%", "'0.5%%' is not a percentage of one CPU (use 50%, 150% for one and "
+			      "a half CPUs, or max)" },
+	{ "cpu_max", "0%", "'0%' is out of range (1% to 100000%)" },
+	{ "cpu_weight", "0", "'0' is out of range (1 to 10000)" },
+	{ "cpu_weight", "max", "'max' is not a number" },
+	{ "cpu_weight", "10001", "'10001' is out of range (1 to 10000)" },
+	{ "pids_max", "0", "'0' is out of range (1 to 4194304)" },
+	{ "pids_max", "042x", "'042x' is not a number (or max)" },
+	{ "io_weight", "1e3", "'1e3' is not a number" },
+	{ "max_sessions", "", "'' is empty (use a number, or max)" },
+	{ "max_sessions", "100001", "'100001' is out of range (1 to 100000)" },
+};
+
+static const enum limit_key limit_of[_POLICY_KEY_MAX] = {
+	[POLICY_MEMORY_MAX] = LIMIT_MEMORY_MAX,
+	[POLICY_MEMORY_HIGH] = LIMIT_MEMORY_HIGH,
+	[POLICY_MEMORY_SWAP_MAX] = LIMIT_MEMORY_SWAP_MAX,
+	[POLICY_CPU_MAX] = LIMIT_CPU_MAX,
+	[POLICY_CPU_WEIGHT] = LIMIT_CPU_WEIGHT,
+	[POLICY_PIDS_MAX] = LIMIT_PIDS_MAX,
+	[POLICY_IO_WEIGHT] = LIMIT_IO_WEIGHT,
+};
+
+static int key_of(const char *name)
+{
+	for (int k = 0; k < _POLICY_KEY_MAX; k++)
+		if (strcmp(policy_key_name((enum policy_key)k), name) == 0)
+			return k;
+	return -1;
+}
+
+static int load_text(const char *dir, const char *text, struct policy *p,
+		     struct corral_err *err)
+{
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	struct fake_user u = { "dave", 1001, "", "box" };
+	int r;
+
+	if (write_str(dir, "corral.conf", text) < 0)
+		return -EIO;
+	r = load_dir(dir, &c, err);
+	return r < 0 ? r : resolve_as(c, &u, p, err);
+}
+
+static void test_good(const char *dir)
+{
+	char text[256], buf[64];
+	struct policy p;
+
+	for (size_t i = 0; i < ARRAY_SIZE(goods); i++) {
+		const struct good *g = &goods[i];
+		struct corral_err err = CORRAL_ERR_INIT;
+		int k = key_of(g->key);
+		const struct policy_limit *l = &p.limit[limit_of[k]];
+
+		snprintf(text, sizeof(text), "[defaults]\n%s = %s\n", g->key, g->value);
+		if (!is_int(load_text(dir, text, &p, &err), 0, "%s = %s loads", g->key, g->value)) {
+			diag("%s", err.msg);
+			continue;
+		}
+		ok(l->set && l->percent == g->percent && l->v == g->v, "%s = %s means %s%llu",
+		   g->key, g->value, g->percent ? "percent*100 " : "", (unsigned long long)g->v);
+		policy_format_value(&p, (enum policy_key)k, buf, sizeof(buf));
+		is_str(buf, g->formatted, "%s = %s is shown as %s", g->key, g->value, g->formatted);
+	}
+}
+
+static void test_bad(const char *dir)
+{
+	char text[256], want[512];
+	struct policy p;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bads); i++) {
+		struct corral_err err = CORRAL_ERR_INIT;
+		int r;
+
+		snprintf(text, sizeof(text), "[defaults]\n%s = %s\n", bads[i].key, bads[i].value);
+		r = load_text(dir, text, &p, &err);
+		ok(r == -EINVAL || r == -ERANGE, "%s = '%s' is refused", bads[i].key, bads[i].value);
+		snprintf(want, sizeof(want), "%s:2: [defaults] %s: %s", path_in(dir, "corral.conf"),
+			 bads[i].key, bads[i].why);
+		is_str(err.msg, want, "%s = '%s': the message", bads[i].key, bads[i].value);
+	}
+}
+
+static void test_defaults_and_precedence(const char *dir)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	char buf[64];
+	struct policy p;
+
+	is_int(load_text(dir, "[defaults]\n", &p, &err), 0, "an empty [defaults] loads");
+	ok(!p.limit[LIMIT_MEMORY_MAX].set && !p.limit[LIMIT_PIDS_MAX].set,
+	   "no limit is set by default");
+	is_int((long long)p.max_sessions, 100, "max_sessions is 100 by default");
+	is_str(p.cgroup_root, "corral", "cgroup_root is corral by default");
+
+	is_int(load_text(dir, "[global]\ncgroup_root = corral-t-1\n[defaults]\n"
+			 "memory_max = 1G\npids_max = 100\nmax_sessions = 3\n"
+			 "[user:dave]\nmemory_max = max\npids_max =\nmax_sessions = max\n",
+			 &p, &err), 0, "a user section over [defaults] loads");
+	is_str(p.cgroup_root, "corral-t-1", "cgroup_root is read from [global]");
+	policy_format_value(&p, POLICY_MEMORY_MAX, buf, sizeof(buf));
+	is_str(buf, "max", "the user section lifts memory_max with max");
+	ok(!p.limit[LIMIT_PIDS_MAX].set, "an empty value unsets pids_max for the user");
+	ok(p.max_sessions == POLICY_UNLIMITED, "max_sessions = max lifts the cap");
+	is_int(p.origin[POLICY_MEMORY_MAX].line, 8, "the origin of memory_max is the user line");
+
+	is_int(load_text(dir, "[global]\ncgroup_root = ../x\n", &p, &err), -EINVAL,
+	       "a cgroup_root with a slash is refused");
+	is_int(load_text(dir, "[global]\ncgroup_root = inits\n", &p, &err), -EINVAL,
+	       "cgroup_root = inits is refused");
+	is_int(load_text(dir, "[defaults]\ncgroup_root = x\n", &p, &err), -EINVAL,
+	       "cgroup_root is only valid in [global]");
+}
+
+int main(void)
+{
+	with_scratch("good values", test_good);
+	with_scratch("bad values", test_bad);
+	with_scratch("defaults and precedence", test_defaults_and_precedence);
+	return done();
+}
