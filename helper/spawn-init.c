@@ -24,6 +24,8 @@
 
 #define INIT_FD_APP 3
 #define INIT_FD_STATE 4
+#define INIT_FD_CGROUP 5
+#define CGROUP_TOP "/sys/fs/cgroup"
 #define HIGH_FD 16
 
 int ns_inode(pid_t pid, const char *ns, uint64_t *ret, struct corral_err *err)
@@ -73,6 +75,62 @@ static int setup_mounts(struct corral_err *err)
 	return 0;
 }
 
+/*
+ * Into the session's cgroups, then a cgroup namespace rooted there: the
+ * session sees its own cgroup as "/", and the view mounted below shows
+ * nothing of the host's tree.
+ */
+static int enter_cgroup(const struct init_spec *spec, struct corral_err *err)
+{
+	int r;
+
+	r = cg_session_attach(spec->cg_host, spec->cg_session, 0, err);
+	if (r < 0)
+		return r;
+	if (unshare(CLONE_NEWCGROUP) < 0)
+		return err_errno(err, -errno, "Failed to create a cgroup namespace");
+	return 0;
+}
+
+static int mount_hier(const struct cg_hier *h, struct corral_err *err)
+{
+	unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+
+	if (h->version == 2)
+		return mount("cgroup2", h->mnt, "cgroup2", flags, NULL) < 0 ?
+			       err_errno(err, -errno, "Failed to mount the session's cgroup2 view") : 0;
+	if (mkdir(h->mnt, 0755) < 0 && errno != EEXIST)
+		return err_errno(err, -errno, "Failed to create %s", h->mnt);
+	if (mount("cgroup", h->mnt, "cgroup", flags, h->opts) < 0)
+		return err_errno(err, -errno, "Failed to mount the session's view of %s", h->mnt);
+	return 0;
+}
+
+/* /sys/fs/cgroup as the session sees it: its own cgroups only (the namespace's root). */
+static int mount_cgroup_view(const struct cg_host *host, struct corral_err *err)
+{
+	size_t top = strlen(CGROUP_TOP);
+	int r;
+
+	if (host->layout == CG_LAYOUT_UNIFIED)
+		return streq(host->h[host->unified].mnt, CGROUP_TOP) ?
+			       mount_hier(&host->h[host->unified], err) : 0;
+	if (mount("corral", CGROUP_TOP, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "mode=0755,size=64k") < 0)
+		return err_errno(err, -errno, "Failed to mount a tmpfs on " CGROUP_TOP);
+	for (unsigned i = 0; i < host->n; i++) {
+		const struct cg_hier *h = &host->h[i];
+
+		if (h->version != 1 || !h->ctrl_mask || strncmp(h->mnt, CGROUP_TOP "/", top + 1) != 0 ||
+		    strchr(h->mnt + top + 1, '/'))
+			continue;
+		r = mount_hier(h, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* bubblewrap's guard: never set the hostname of a UTS namespace we did not create. */
 static int setup_hostname(const char *hostname, uint64_t host_uts, struct corral_err *err)
 {
@@ -91,15 +149,22 @@ static int setup_hostname(const char *hostname, uint64_t host_uts, struct corral
 	return 0;
 }
 
-/* Leave exactly: 0-2 on /dev/null, 3 = application pidfd, 4 = state dir, and sync_fd. */
+/*
+ * Leave exactly: 0-2 on /dev/null, 3 = application pidfd, 4 = state dir,
+ * 5.. = corral's cgroup root in each hierarchy, and sync_fd.
+ */
 static int setup_fds(const struct init_spec *spec, int *sync_fd, struct corral_err *err)
 {
-	int app, state, sync, null;
+	int keep[3 + INIT_CG_FDS_MAX], cg[INIT_CG_FDS_MAX], app, state, sync, null;
+	unsigned n = spec->n_cg_root_fds;
 
 	app = fcntl(spec->app_pidfd, F_DUPFD_CLOEXEC, HIGH_FD);
 	state = fcntl(spec->state_fd, F_DUPFD_CLOEXEC, HIGH_FD);
 	sync = fcntl(*sync_fd, F_DUPFD_CLOEXEC, HIGH_FD);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	for (unsigned i = 0; i < n; i++)
+		if ((cg[i] = fcntl(spec->cg_root_fds[i], F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
+			app = -1;
 	if (app < 0 || state < 0 || sync < 0 || null < 0)
 		return err_errno(err, -errno, "Failed to duplicate file descriptors");
 	for (int fd = 0; fd <= 2; fd++)
@@ -107,8 +172,16 @@ static int setup_fds(const struct init_spec *spec, int *sync_fd, struct corral_e
 			return err_errno(err, -errno, "Failed to set up stdio");
 	if (fd_move_to(app, INIT_FD_APP, err) < 0 || fd_move_to(state, INIT_FD_STATE, err) < 0)
 		return err->code;
+	for (unsigned i = 0; i < n; i++)
+		if (fd_move_to(cg[i], INIT_FD_CGROUP + (int)i, err) < 0)
+			return err->code;
 	*sync_fd = sync;
-	return fd_close_all_but((int[]){ INIT_FD_APP, INIT_FD_STATE, sync }, 3, err);
+	keep[0] = INIT_FD_APP;
+	keep[1] = INIT_FD_STATE;
+	keep[2] = sync;
+	for (unsigned i = 0; i < n; i++)
+		keep[3 + i] = INIT_FD_CGROUP + (int)i;
+	return fd_close_all_but(keep, 3 + n, err);
 }
 
 static _noreturn_ void child_fail(int sync_fd, const struct corral_err *err)
@@ -120,14 +193,16 @@ static _noreturn_ void child_fail(int sync_fd, const struct corral_err *err)
 static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, uint64_t host_uts)
 {
 	struct corral_err err = CORRAL_ERR_INIT;
-	char uid[DECIMAL_STR_MAX(uid_t)];
-	char *argv[] = { "corral-init", uid, (char *)spec->session_id,
+	char uid[DECIMAL_STR_MAX(uid_t)], cg[sizeof("--cgroup-fds=") + DECIMAL_STR_MAX(unsigned)];
+	char *argv[] = { "corral-init", uid, (char *)spec->session_id, cg,
 			 spec->kill_on_abandon ? "--kill-on-abandon" : NULL, NULL };
 	char *envp[] = { NULL };
 
 	(void)snprintf(uid, sizeof(uid), "%u", (unsigned)spec->uid);
-	if (setup_mounts(&err) < 0 || setup_hostname(spec->hostname, host_uts, &err) < 0 ||
-	    setup_fds(spec, &sync_fd, &err) < 0)
+	(void)snprintf(cg, sizeof(cg), "--cgroup-fds=%u", spec->n_cg_root_fds);
+	if (enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
+	    mount_cgroup_view(spec->cg_host, &err) < 0 ||
+	    setup_hostname(spec->hostname, host_uts, &err) < 0 || setup_fds(spec, &sync_fd, &err) < 0)
 		child_fail(sync_fd, &err);
 	execve(spec->init_path, argv, envp);
 	err_errno(&err, -errno, "Failed to execute %s", spec->init_path);

@@ -4,9 +4,13 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "cgroup.h"
 #include "error.h"
 
 #define SESSION_NS_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
+/* What the PAM application joins: the above and the session's cgroup namespace. */
+#define SESSION_JOIN_FLAGS (SESSION_NS_FLAGS | CLONE_NEWCGROUP)
+#define INIT_CG_FDS_MAX CG_HIER_MAX
 
 struct init_spec {
 	const char *init_path;
@@ -16,6 +20,10 @@ struct init_spec {
 	bool kill_on_abandon;
 	int app_pidfd;		/* becomes the init's fd 3 */
 	int state_fd;		/* becomes the init's fd 4 */
+	const struct cg_host *cg_host;
+	const struct cg_session *cg_session; /* the init enters it, then a cgroup namespace */
+	const int *cg_root_fds;	/* become the init's fds 5..; it removes the session's cgroups */
+	unsigned n_cg_root_fds;
 };
 
 /*

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -97,6 +99,18 @@ static int write_once(int dirfd, const struct session_state *s, const char *buf,
 	return fd_write_file_atomic_at(ufd, s->id, buf, len, 0600, err);
 }
 
+/* One "app_cgroup=LINE" per line of /proc/PID/cgroup. */
+static int append_app_cgroups(char *buf, size_t size, int n, const char *lines)
+{
+	char copy[sizeof(((struct session_state *)NULL)->app_cgroups)], *save = NULL;
+
+	(void)snprintf(copy, sizeof(copy), "%s", lines);
+	for (char *l = strtok_r(copy, "\n", &save); l && n >= 0 && (size_t)n < size;
+	     l = strtok_r(NULL, "\n", &save))
+		n += snprintf(buf + n, size - (size_t)n, "app_cgroup=%s\n", l);
+	return n;
+}
+
 int state_write(int dirfd, const struct session_state *s, struct corral_err *err)
 {
 	char buf[STATE_MAX];
@@ -105,9 +119,12 @@ int state_write(int dirfd, const struct session_state *s, struct corral_err *err
 	n = snprintf(buf, sizeof(buf),
 		     "version=1\nsession=%s\nuid=%u\nuser=%s\nservice=%s\ntty=%s\nrhost=%s\n"
 		     "init_pid=%d\npidns=%" PRIu64 "\nstarted=%" PRIu64 "\nkill_on_logout=%s\n"
-		     "kill_grace_ms=%" PRIu64 "\n",
+		     "kill_grace_ms=%" PRIu64 "\ncgroup_root=%s\n",
 		     s->id, (unsigned)s->uid, s->user, s->service, s->tty, s->rhost, (int)s->init_pid,
-		     s->pidns, s->started, s->kill_on_logout ? "yes" : "no", s->kill_grace_ms);
+		     s->pidns, s->started, s->kill_on_logout ? "yes" : "no", s->kill_grace_ms,
+		     s->cgroup_root);
+	if (n >= 0 && (size_t)n < sizeof(buf))
+		n = append_app_cgroups(buf, sizeof(buf), n, s->app_cgroups);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return err_set(err, -E2BIG, "Session state does not fit in %d bytes", STATE_MAX);
 	/* The user's last other session may remove sessions/<uid> under our feet: retry. */
@@ -153,6 +170,16 @@ static int parse_line(struct session_state *s, const char *key, const char *v)
 		return parse_bool(v, &s->kill_on_logout);
 	if (streq(key, "kill_grace_ms"))
 		return parse_u64(v, &s->kill_grace_ms);
+	if (streq(key, "cgroup_root"))
+		return copy_str(s->cgroup_root, sizeof(s->cgroup_root), v);
+	if (streq(key, "app_cgroup")) {
+		size_t len = strlen(s->app_cgroups);
+
+		if (len + strlen(v) + 2 > sizeof(s->app_cgroups))
+			return -E2BIG;
+		(void)snprintf(s->app_cgroups + len, sizeof(s->app_cgroups) - len, "%s\n", v);
+		return 0;
+	}
 	if (streq(key, "version")) {
 		r = parse_u64(v, &u);
 		return r < 0 ? r : u == 1 ? 0 : -EPROTO;
@@ -200,4 +227,45 @@ void state_remove(int dirfd, uid_t uid, const char *id)
 	(void)snprintf(user, sizeof(user), "%u", (unsigned)uid);
 	/* Fails with ENOTEMPTY while the user has other sessions. */
 	(void)unlinkat(dirfd, user, AT_REMOVEDIR);
+}
+
+int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err)
+{
+	char name[DECIMAL_STR_MAX(uid_t)];
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+	int fd;
+
+	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT) {
+		*ret = 0;
+		return 0;
+	}
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		int r = err_errno(err, -errno, "Failed to list the sessions of uid %s", name);
+
+		(void)close_nointr_keep_errno(fd);
+		return r;
+	}
+	while ((de = readdir(d)))
+		n += state_valid_id(de->d_name);
+	(void)closedir(d);
+	*ret = n;
+	return 0;
+}
+
+int state_lock(int dirfd, int *ret_fd, struct corral_err *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	fd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return err_errno(err, -errno, "Failed to open the session lock");
+	while (flock(fd, LOCK_EX) < 0)
+		if (errno != EINTR)
+			return err_errno(err, -errno, "Failed to take the session lock");
+	*ret_fd = TAKE_FD(fd);
+	return 0;
 }

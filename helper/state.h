@@ -27,6 +27,8 @@ struct session_state {
 	uint64_t started;	/* seconds since the epoch */
 	bool kill_on_logout;
 	uint64_t kill_grace_ms;
+	char cgroup_root[64];	/* [global] cgroup_root when the session was made */
+	char app_cgroups[1024];	/* /proc/PID/cgroup of the PAM application before it moved */
 };
 
 int state_new_id(char ret[SESSION_ID_LEN + 1], struct corral_err *err);
@@ -36,4 +38,11 @@ int state_open_dir(uid_t uid, int *ret_fd, struct corral_err *err);
 int state_write(int dirfd, const struct session_state *s, struct corral_err *err);
 int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
 	       struct corral_err *err);
+/*
+ * Serialize opens host-wide (RUN_DIR/sessions/.lock): counting sessions for
+ * max_sessions and removing leftover cgroups must not race another open.
+ */
+int state_lock(int dirfd, int *ret_fd, struct corral_err *err);
+/* The number of live sessions of uid. */
+int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
 void state_remove(int dirfd, uid_t uid, const char *id);

@@ -14,6 +14,7 @@
 #include "helper.h"
 #include "identity.h"
 #include "proto.h"
+#include "session-cgroup.h"
 #include "spawn-init.h"
 #include "state.h"
 
@@ -59,8 +60,32 @@ static int end_session(int pidfd, const struct session_state *st, struct corral_
 	return session_kill_init(pidfd, KILL_INIT_TIMEOUT_MS, err);
 }
 
-static int close_session(const struct proto_msg *req, int pidfd, struct corral_err *err)
+/*
+ * The application goes back to the cgroups it came from, so the session's can
+ * be removed; with kill_on_logout what is left in them is killed.
+ */
+static int end_cgroup(struct session_cgroup *cg, pid_t app, const struct session_state *st,
+		      bool before, struct corral_err *err)
 {
+	int r;
+
+	if (!st->cgroup_root[0])
+		return 0;	/* a session from before cgroups */
+	if (before) {
+		r = session_cgroup_open(cg, st->cgroup_root, st->uid, st->id, err);
+		if (r < 0)
+			return r;
+		/* We were forked inside it too: out with us, or we would kill ourselves. */
+		r = session_cgroup_release_app(cg, getpid(), st->app_cgroups, err);
+		return r < 0 ? r : session_cgroup_release_app(cg, app, st->app_cgroups, err);
+	}
+	return st->kill_on_logout ? session_cgroup_end(cg, err) : 0;
+}
+
+static int close_session(struct helper *h, const struct proto_msg *req, int pidfd,
+			 struct corral_err *err)
+{
+	struct session_cgroup cg = { 0 };
 	_cleanup_close_ int state_fd = -EBADF;
 	struct session_state st;
 	struct identity id;
@@ -77,7 +102,12 @@ static int close_session(const struct proto_msg *req, int pidfd, struct corral_e
 		return r;
 	r = verify_init(pidfd, &st, err);
 	if (r == 0)
+		r = end_cgroup(&cg, h->peer_pid, &st, true, err);
+	if (r == 0)
 		r = end_session(pidfd, &st, err);
+	if (r == 0)
+		r = end_cgroup(&cg, h->peer_pid, &st, false, err);
+	session_cgroup_done(&cg);
 	if (r == 0 && st.kill_on_logout)
 		state_remove(state_fd, st.uid, st.id);
 	if (r < 0)
@@ -108,13 +138,12 @@ int verb_close(struct helper *h)
 	struct proto_msg req;
 	int r;
 
-	(void)h;
 	proto_init(&req, PROTO_REQ_CLOSE);
 	r = proto_recv(HELPER_SOCK_FD, &req, &pidfd, HELPER_RECV_TIMEOUT_MS, &err);
 	if (r == 0 && (req.kind != PROTO_REQ_CLOSE || pidfd < 0))
 		r = err_set(&err, -EBADMSG, "Expected a close request with the init's pidfd");
 	if (r == 0)
-		r = close_session(&req, pidfd, &err);
+		r = close_session(h, &req, pidfd, &err);
 	if (r < 0)
 		hlog(LOG_ERR, "Failed to close session %s of user '%s': %s",
 		     proto_str(&req, PF_SESSION_ID), proto_str(&req, PF_USER), err.msg);

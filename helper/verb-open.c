@@ -19,6 +19,7 @@
 #include "identity.h"
 #include "policy-load.h"
 #include "proto.h"
+#include "session-cgroup.h"
 #include "spawn-init.h"
 #include "state.h"
 
@@ -26,6 +27,7 @@
 struct open_txn {
 	int state_fd;
 	int init_pidfd;
+	struct session_cgroup cg;
 	struct session_state st;
 };
 
@@ -37,6 +39,7 @@ static void open_txn_abort(struct open_txn *t)
 		(void)session_kill_init(t->init_pidfd, 3000, &ignored);
 		t->init_pidfd = close_nointr_keep_errno(t->init_pidfd);
 	}
+	session_cgroup_abort(&t->cg);
 	/* Even unwritten: the user's directory we may have made must not stay. */
 	if (t->state_fd >= 0)
 		state_remove(t->state_fd, t->st.uid, t->st.id);
@@ -61,6 +64,8 @@ static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
 		 struct corral_err *err)
 {
 	_cleanup_close_ int app = -EBADF;
+	int cg_fds[INIT_CG_FDS_MAX];
+	unsigned n_cg_fds = 0;
 	struct init_spec spec = {
 		.init_path = h->init_path,
 		.uid = t->st.uid,
@@ -68,15 +73,61 @@ static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
 		.hostname = pol->hostname,
 		.kill_on_abandon = pol->kill_on_logout,
 		.state_fd = t->state_fd,
+		.cg_host = &t->cg.host,
+		.cg_session = &t->cg.s,
+		.cg_root_fds = cg_fds,
 	};
+	int r;
 
 	app = (int)syscall(SYS_pidfd_open, h->peer_pid, 0);
 	if (app < 0)
 		return err_errno(err, -errno, "Failed to open a pidfd for the PAM application");
 	spec.app_pidfd = app;
-	if (init_spawn(&spec, &t->init_pidfd, &t->st.init_pid, err) < 0)
-		return err->code;
+	r = cg_root_fds(&t->cg.host, cg_fds, &n_cg_fds, err);
+	if (r < 0)
+		return r;
+	spec.n_cg_root_fds = n_cg_fds;
+	r = init_spawn(&spec, &t->init_pidfd, &t->st.init_pid, err);
+	while (n_cg_fds > 0)
+		(void)close(cg_fds[--n_cg_fds]);
+	if (r < 0)
+		return r;
 	return ns_inode(t->st.init_pid, "pid", &t->st.pidns, err);
+}
+
+/* Count the user's live sessions; refuse one more than max_sessions. */
+static int check_max_sessions(int state_fd, const struct identity *id, const struct policy *pol,
+			      struct corral_err *err)
+{
+	unsigned n = 0;
+	int r;
+
+	if (pol->max_sessions == POLICY_UNLIMITED)
+		return 0;
+	r = state_count(state_fd, id->uid, &n, err);
+	if (r < 0)
+		return r;
+	if (n >= pol->max_sessions)
+		return err_set(err, -EUSERS, "You already have %u sessions open, and %llu is the "
+			       "most allowed. Log out of one of them and try again.", n,
+			       (unsigned long long)pol->max_sessions);
+	return 0;
+}
+
+static int begin_cgroup(struct open_txn *t, const struct policy *pol, struct corral_err *err)
+{
+	(void)snprintf(t->st.cgroup_root, sizeof(t->st.cgroup_root), "%s", pol->cgroup_root);
+	return session_cgroup_begin(&t->cg, pol, t->st.uid, t->st.id, t->state_fd, err);
+}
+
+static int adopt_app(struct helper *h, struct open_txn *t, struct corral_err *err)
+{
+	int r = session_cgroup_adopt_app(&t->cg, h->peer_pid, t->st.init_pid, err);
+
+	if (r == 0)
+		(void)snprintf(t->st.app_cgroups, sizeof(t->st.app_cgroups), "%s",
+			       t->cg.app_cgroups);
+	return r;
 }
 
 static int reply_isolated(const struct open_txn *t, const struct policy *pol,
@@ -87,7 +138,7 @@ static int reply_isolated(const struct open_txn *t, const struct policy *pol,
 	proto_init(&m, PROTO_REPLY);
 	proto_set_num(&m, PF_STATUS, PROTO_STATUS_ISOLATED);
 	proto_set_num(&m, PF_INIT_PID, t->st.init_pid);
-	proto_set_num(&m, PF_NS_FLAGS, SESSION_NS_FLAGS);
+	proto_set_num(&m, PF_NS_FLAGS, SESSION_JOIN_FLAGS);
 	proto_set_num(&m, PF_FLAGS, pol->on_error == ON_ERROR_ALLOW ? PROTO_FLAG_ALLOW_ON_ERROR : 0);
 	if (proto_set_str(&m, PF_SESSION_ID, t->st.id, err) < 0)
 		return err->code;
@@ -99,6 +150,7 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 			struct corral_err *err)
 {
 	struct open_txn t = { .state_fd = -EBADF, .init_pidfd = -EBADF };
+	_cleanup_close_ int lock = -EBADF;
 	int r;
 
 	copy_request(&t.st, req, id, pol);
@@ -106,7 +158,15 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 	if (r == 0)
 		r = state_open_dir(id->uid, &t.state_fd, err);
 	if (r == 0)
+		r = state_lock(t.state_fd, &lock, err);
+	if (r == 0)
+		r = check_max_sessions(t.state_fd, id, pol, err);
+	if (r == 0)
+		r = begin_cgroup(&t, pol, err);
+	if (r == 0)
 		r = spawn(h, &t, pol, err);
+	if (r == 0)
+		r = adopt_app(h, &t, err);
 	if (r == 0)
 		r = state_write(t.state_fd, &t.st, err);
 	if (r == 0)
@@ -117,9 +177,11 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 	}
 	hlog(LOG_INFO,
 	     "session opened for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
-	     "namespaces=pid,mnt,uts,ipc init=%d",
+	     "namespaces=pid,mnt,uts,ipc,cgroup init=%d cgroup=%s/%u/%s (%s)",
 	     id->name, (unsigned)id->uid, t.st.service, t.st.tty, t.st.rhost, t.st.id,
-	     (int)t.st.init_pid);
+	     (int)t.st.init_pid, t.st.cgroup_root, (unsigned)id->uid, t.st.id,
+	     cg_layout_name(t.cg.host.layout));
+	session_cgroup_done(&t.cg);
 	t.init_pidfd = close_nointr_keep_errno(t.init_pidfd);
 	t.state_fd = close_nointr_keep_errno(t.state_fd);
 	return 0;
@@ -172,7 +234,9 @@ int verb_open(struct helper *h)
 	if (r < 0) {
 		hlog(LOG_ERR, "Failed to open a session for user '%s': %s",
 		     proto_str(&req, PF_USER), err.msg);
-		(void)reply_status(r, have_policy && pol.on_error == ON_ERROR_ALLOW, err.msg);
+		/* Too many sessions is the policy speaking, not a failure: on_error does not apply. */
+		(void)reply_status(r, have_policy && pol.on_error == ON_ERROR_ALLOW && r != -EUSERS,
+				   err.msg);
 		return 1;
 	}
 	return 0;

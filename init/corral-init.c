@@ -35,6 +35,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sys/capability.h>
@@ -44,11 +45,14 @@
 
 #define FD_APP 3	/* pidfd of the PAM application, or closed */
 #define FD_STATE 4	/* the state directory, RUN_DIR/sessions */
+#define FD_CGROUP 5	/* 5.. corral's cgroup root in each hierarchy it uses */
+#define MAX_CGROUP_FDS 8
 #define MAX_WATCH 64	/* processes whose parent lives outside the namespace */
 
 struct init {
 	char state_name[64];	/* "<uid>/<session id>" below FD_STATE */
 	char uid[16];
+	unsigned n_cgroup_fds;
 	bool kill_on_abandon;
 	bool app_gone;
 	int sigfd;
@@ -66,15 +70,18 @@ static _noreturn_ void die(const char *msg)
 
 static int parse_args(struct init *in, int argc, char **argv)
 {
+	uint32_t n;
 	uid_t uid;
 
-	/* corral-init UID SESSION-ID [--kill-on-abandon] */
-	if (argc < 3 || argc > 4 || parse_uid(argv[1], &uid) < 0 || strlen(argv[2]) != 16 ||
-	    strspn(argv[2], "0123456789abcdef") != 16)
+	/* corral-init UID SESSION-ID --cgroup-fds=N [--kill-on-abandon] */
+	if (argc < 4 || argc > 5 || parse_uid(argv[1], &uid) < 0 || strlen(argv[2]) != 16 ||
+	    strspn(argv[2], "0123456789abcdef") != 16 || strncmp(argv[3], "--cgroup-fds=", 13) != 0 ||
+	    parse_u32(argv[3] + 13, &n) < 0 || n > MAX_CGROUP_FDS)
 		return -EINVAL;
-	if (argc == 4 && !streq(argv[3], "--kill-on-abandon"))
+	if (argc == 5 && !streq(argv[4], "--kill-on-abandon"))
 		return -EINVAL;
-	in->kill_on_abandon = argc == 4;
+	in->n_cgroup_fds = n;
+	in->kill_on_abandon = argc == 5;
 	(void)snprintf(in->uid, sizeof(in->uid), "%u", (unsigned)uid);
 	(void)snprintf(in->state_name, sizeof(in->state_name), "%s/%s", in->uid, argv[2]);
 	return 0;
@@ -192,11 +199,37 @@ static bool session_empty(struct init *in)
 	return empty;
 }
 
+/*
+ * A process that just exited leaves its cgroup a moment later: retry briefly.
+ * When we are about to kill the namespace (abandoned) it stays busy; the
+ * helper removes it at the user's next login or logout.
+ */
+static void remove_cgroup(int fd, const struct init *in)
+{
+	for (int i = 0; i < 20; i++) {
+		if (unlinkat(fd, in->state_name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
+			(void)unlinkat(fd, in->uid, AT_REMOVEDIR);
+			return;
+		}
+		if (errno != EBUSY || in->kill_on_abandon)
+			break;
+		(void)nanosleep(&(struct timespec){ 0, 25 * 1000 * 1000 }, NULL);
+	}
+	if (!in->kill_on_abandon)
+		syslog(LOG_WARNING, "Failed to remove cgroup %s: %m", in->state_name);
+}
+
 static _noreturn_ void finish(struct init *in, const char *why)
 {
 	if (unlinkat(FD_STATE, in->state_name, 0) < 0 && errno != ENOENT)
 		syslog(LOG_WARNING, "Failed to remove state %s: %m, ignoring", in->state_name);
 	(void)unlinkat(FD_STATE, in->uid, AT_REMOVEDIR);
+	/*
+	 * The session's cgroups are empty now (we live in corral's inits cgroup, not
+	 * in them). They are named like the state; the user's goes with the last session.
+	 */
+	for (unsigned i = 0; i < in->n_cgroup_fds; i++)
+		remove_cgroup(FD_CGROUP + (int)i, in);
 	syslog(LOG_INFO, "session %s ended (%s)", in->state_name + strlen(in->uid) + 1, why);
 	/* Our exit SIGKILLs whatever is left in the namespace. */
 	_exit(EXIT_SUCCESS);

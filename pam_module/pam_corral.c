@@ -105,16 +105,23 @@ static int export_session(pam_handle_t *pamh, struct session *s, struct corral_e
 	return 0;
 }
 
-static void close_via_helper(const struct mod_args *a, const char *user, const char *id,
-			     int pidfd)
+static void close_via_helper(pam_handle_t *pamh, const struct mod_args *a, const char *user,
+			     const char *id, int pidfd)
 {
 	struct corral_err err = CORRAL_ERR_INIT;
 	struct proto_msg req, reply;
+	int r;
 
 	proto_init(&req, PROTO_REQ_CLOSE);
 	(void)proto_set_str(&req, PF_USER, user, &err);
 	(void)proto_set_str(&req, PF_SESSION_ID, id, &err);
-	(void)helper_call(a, "close", &req, pidfd, CLOSE_TIMEOUT_MS, &reply, NULL, &err);
+	r = helper_call(a, "close", &req, pidfd, CLOSE_TIMEOUT_MS, &reply, NULL, &err);
+	if (r < 0)
+		pam_syslog(pamh, LOG_ERR, "Failed to close session %s: %s", id, err.msg);
+	else if (proto_num(&reply, PF_STATUS, -EBADMSG) != 0)
+		pam_syslog(pamh, LOG_ERR, "Failed to close session %s: %s", id,
+			   proto_has(&reply, PF_MESSAGE) ? proto_str(&reply, PF_MESSAGE) :
+							   "the helper failed");
 }
 
 /* Joined and recorded, or nothing left behind. */
@@ -142,7 +149,7 @@ static int adopt(pam_handle_t *pamh, const struct mod_args *a, const char *user,
 	if (r == 0)
 		r = export_session(pamh, s, err);
 	if (r < 0) {
-		close_via_helper(a, user, s->id, pidfd);
+		close_via_helper(pamh, a, user, s->id, pidfd);
 		if (s->saved.n)
 			(void)join_restore(&s->saved, &(struct corral_err)CORRAL_ERR_INIT);
 		session_cleanup(pamh, s, 0);
@@ -176,6 +183,15 @@ static int on_failure(pam_handle_t *pamh, const char *user, bool have_reply, boo
 	return allow ? PAM_SUCCESS : PAM_SESSION_ERR;
 }
 
+/* The policy refused the session (max_sessions): the user is told exactly why. */
+static int refused(pam_handle_t *pamh, const char *user, const char *msg)
+{
+	pam_syslog(pamh, LOG_NOTICE, "Refused a session of user '%s': %s", user, msg);
+	(void)pam_error(pamh, "%s", msg);
+	return PAM_SESSION_ERR;
+}
+
+
 static int open_session(pam_handle_t *pamh, const struct mod_args *a, const char *user)
 {
 	struct corral_err err = CORRAL_ERR_INIT;
@@ -195,6 +211,10 @@ static int open_session(pam_handle_t *pamh, const struct mod_args *a, const char
 		if (a->debug)
 			pam_syslog(pamh, LOG_DEBUG, "user '%s' is exempt", user);
 		return PAM_SUCCESS;
+	}
+	if (status == -EUSERS) {
+		(void)close_nointr_keep_errno(pidfd);
+		return refused(pamh, user, proto_str(&reply, PF_MESSAGE));
 	}
 	if (status != PROTO_STATUS_ISOLATED || pidfd < 0) {
 		(void)close_nointr_keep_errno(pidfd);
@@ -264,7 +284,7 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 		return PAM_SUCCESS;
 	if (join_restore(&s->saved, &err) < 0)
 		pam_syslog(pamh, LOG_WARNING, "%s, ignoring", err.msg);
-	close_via_helper(&a, s->user, s->id, s->pidfd);
+	close_via_helper(pamh, &a, s->user, s->id, s->pidfd);
 	/* Replacing the data runs session_cleanup() on it. */
 	(void)pam_set_data(pamh, DATA_NAME, NULL, NULL);
 	return PAM_SUCCESS;

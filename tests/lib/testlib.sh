@@ -117,8 +117,35 @@ tl_init() {
 	TL_HELPER=$CORRAL_BUILD/helper/corral-helper
 	TL_INIT=$CORRAL_BUILD/init/corral-init
 	TL_CONF=$TL_WORK/etc/corral.conf
+	# corral's cgroups go under a root of this test's own, removed at exit.
+	TL_CGROUP_ROOT=corral-t-$$
+	printf '[global]\ncgroup_root = %s\n' "$TL_CGROUP_ROOT" \
+		> "$TL_WORK/etc/corral.conf.d/00-test-cgroup-root.conf"
 	tl_conf '[defaults]'
 	tl_service
+}
+
+# The directories of corral's cgroup root of this test, one per hierarchy it used.
+tl_cgroup_roots() {
+	awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 }' /proc/self/mountinfo |
+		while read -r mnt; do
+			[ -d "$mnt/$TL_CGROUP_ROOT" ] && echo "$mnt/$TL_CGROUP_ROOT"
+		done
+}
+
+# Remove the test's cgroup tree bottom up, killing what is still in it (by pid).
+tl_cleanup_cgroups() {
+	local root dir pid
+	[ -n "${TL_CGROUP_ROOT:-}" ] || return 0
+	for root in $(tl_cgroup_roots); do
+		for dir in $(find "$root" -depth -type d); do
+			for pid in $(cat "$dir/cgroup.procs" 2>/dev/null); do
+				kill -KILL "$pid" 2>/dev/null
+			done
+		done
+		sleep 0.1
+		find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+	done
 }
 
 # /dev with /dev/log added, without writing to the host's /dev.
@@ -154,6 +181,10 @@ tl_start_logsink() {
 
 tl_cleanup() {
 	local status=$? pid u f
+	if [ "$TL_FAILED" -gt 0 ] && [ -s "${TL_LOG:-}" ]; then
+		diag "the last lines of the log:"
+		diag "$(tail -n 15 "$TL_LOG")"
+	fi
 	# Sessions still alive: end them by their init's pid.
 	for f in /run/corral/sessions/*/*; do
 		[ -f "$f" ] || continue
@@ -169,6 +200,7 @@ tl_cleanup() {
 		kill -KILL "$pid" 2>/dev/null
 	done
 	sleep 0.1
+	tl_cleanup_cgroups
 	for u in "${TL_USERS[@]}"; do
 		userdel -r "$u" >/dev/null 2>&1 || userdel -f "$u" >/dev/null 2>&1
 	done

@@ -17,7 +17,7 @@ pidns_of_login() { tl_login "$1" -- readlink /proc/self/ns/pid; }
 no_init_left() { ! ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "corral-init" { f = 1 } END { exit !f }'; }
 no_state() {
 	local left
-	left=$(find /run/corral/sessions -mindepth 1 -printf '%p %y %u %m\n' 2>/dev/null)
+	left=$(find /run/corral/sessions -mindepth 1 ! -name .lock -printf '%p %y %u %m\n' 2>/dev/null)
 	[ -z "$left" ] || { diag "left in /run/corral/sessions:" "$left"; false; }
 }
 

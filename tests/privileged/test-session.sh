@@ -53,7 +53,7 @@ tl_wait_for 5 bash -c "[ ! -e /run/corral/sessions/$uid/$sid ]"
 ok $? "the session's state is removed at logout"
 tl_wait_for 5 bash -c "[ ! -e /run/corral/sessions/$uid ]"
 ok $? "the user's state directory is removed with the last session"
-like "$(cat "$TL_LOG")" "corral-helper.*session opened for user '$alice' \\(uid $uid\\) service=$TL_SERVICE .*session=$sid namespaces=pid,mnt,uts,ipc init=[0-9]+" \
+like "$(cat "$TL_LOG")" "corral-helper.*session opened for user '$alice' \\(uid $uid\\) service=$TL_SERVICE .*session=$sid namespaces=pid,mnt,uts,ipc,cgroup init=[0-9]+ cgroup=$TL_CGROUP_ROOT/$uid/$sid " \
 	"the helper logs the opening with user, service and namespaces"
 like "$(cat "$TL_LOG")" "corral-helper.*session closed .*$sid" "the helper logs the close"
 init_pid=$(sed -n "s/.*session=$sid namespaces=[a-z,]* init=\([0-9]*\).*/\1/p" "$TL_LOG" | head -n1)

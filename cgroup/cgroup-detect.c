@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Which cgroup layout the host has, read from /proc/self/mountinfo (never
+ * assumed from /sys/fs/cgroup): unified (one cgroup2 mount), hybrid (v1
+ * controller hierarchies beside a cgroup2 mount) or legacy (v1 only). Each
+ * controller corral uses is taken from the v1 hierarchy that has it (cpu
+ * may be co-mounted as cpu,cpuacct; named hierarchies such as name=systemd
+ * carry none), else from the cgroup2 mount if it lists it. Every mount point
+ * is opened and checked with fstatfs before use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroup-internal.h"
+#include "macro.h"
+
+static const char *const ctrl_names[_CG_CTRL_MAX] = {
+	[CG_CTRL_MEMORY] = "memory",
+	[CG_CTRL_CPU] = "cpu",
+	[CG_CTRL_PIDS] = "pids",
+	[CG_CTRL_IO] = "io",
+};
+
+/* The v1 name of each controller. */
+static const char *const ctrl_names_v1[_CG_CTRL_MAX] = {
+	[CG_CTRL_MEMORY] = "memory",
+	[CG_CTRL_CPU] = "cpu",
+	[CG_CTRL_PIDS] = "pids",
+	[CG_CTRL_IO] = "blkio",
+};
+
+static const char *const layout_names[_CG_LAYOUT_MAX] = {
+	[CG_LAYOUT_UNIFIED] = "unified (cgroup v2)",
+	[CG_LAYOUT_HYBRID] = "hybrid (cgroup v1 controllers, cgroup v2 beside them)",
+	[CG_LAYOUT_LEGACY] = "legacy (cgroup v1)",
+};
+
+const char *cg_layout_name(enum cg_layout l)
+{
+	return (unsigned)l < _CG_LAYOUT_MAX ? layout_names[l] : "unknown";
+}
+
+const char *cg_controller_name(enum cg_controller c)
+{
+	return (unsigned)c < _CG_CTRL_MAX ? ctrl_names[c] : "unknown";
+}
+
+bool cg_root_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n < CG_NAME_MAX && name[0] != '.' &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == n &&
+	       !streq(name, CG_INITS);
+}
+
+/* Whether the comma-separated list has word. */
+static bool list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+		if (strncmp(p, word, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* Undo mountinfo's octal escapes (\040 for a space) in place. */
+static void unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
+			s += 3;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* The v1 subsystems from the super options: drop rw/ro and other flags we don't mount with. */
+static void v1_subsystems(const char *superopts, char *ret, size_t size)
+{
+	char buf[256], *save = NULL;
+	size_t off = 0;
+
+	(void)snprintf(buf, sizeof(buf), "%s", superopts);
+	ret[0] = '\0';
+	for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		if (streq(w, "rw") || streq(w, "ro") || streq(w, "xattr") ||
+		    strncmp(w, "release_agent=", 14) == 0 || streq(w, "clone_children"))
+			continue;
+		off += (size_t)snprintf(ret + off, off < size ? size - off : 0, "%s%s",
+					off ? "," : "", w);
+	}
+}
+
+static int add_hier(struct cg_host *host, int version, const char *mnt, const char *superopts,
+		    struct corral_err *err)
+{
+	struct cg_hier *h;
+	int fd, r;
+
+	for (unsigned i = 0; i < host->n; i++)
+		if (version == 1 && host->h[i].version == 1 && streq(host->h[i].opts, superopts))
+			return 0;	/* the same hierarchy mounted twice */
+	if (host->n >= CG_HIER_MAX)
+		return err_set(err, -E2BIG, "More than %d cgroup hierarchies", CG_HIER_MAX);
+	fd = open(mnt, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(err, -errno, "Failed to open cgroup mount %s", mnt);
+	r = cg_fs_check(fd, version, mnt, err);
+	if (r < 0) {
+		(void)close(fd);
+		return r;
+	}
+	h = &host->h[host->n++];
+	*h = (struct cg_hier){ .version = version, .fd = fd };
+	(void)snprintf(h->mnt, sizeof(h->mnt), "%s", mnt);
+	if (version == 1)
+		v1_subsystems(superopts, h->opts, sizeof(h->opts));
+	return 0;
+}
+
+/* One mountinfo line: "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPER". */
+static int parse_line(struct cg_host *host, char *line, struct corral_err *err)
+{
+	char *f[6], *dash, *save = NULL, *fstype, *superopts;
+	char sub[128];
+	int i;
+
+	dash = strstr(line, " - ");
+	if (!dash)
+		return 0;
+	*dash = '\0';
+	f[0] = strtok_r(line, " ", &save);
+	for (i = 1; i < 6 && f[i - 1]; i++)
+		f[i] = strtok_r(NULL, " ", &save);
+	save = NULL;
+	fstype = strtok_r(dash + 3, " ", &save);
+	(void)strtok_r(NULL, " ", &save);
+	superopts = strtok_r(NULL, " \n", &save);
+	if (i < 6 || !f[4] || !fstype || !superopts)
+		return 0;
+	unescape(f[4]);
+	if (streq(fstype, "cgroup2"))
+		return host->unified < 0 ? (host->unified = (int)host->n,
+					    add_hier(host, 2, f[4], "", err)) : 0;
+	if (!streq(fstype, "cgroup"))
+		return 0;
+	v1_subsystems(superopts, sub, sizeof(sub));
+	for (int c = 0; c < _CG_CTRL_MAX; c++)
+		if (list_has(sub, ctrl_names_v1[c]))
+			return add_hier(host, 1, f[4], sub, err);
+	return 0;	/* cpuset, freezer, name=systemd...: not ours to use */
+}
+
+static int read_mountinfo(struct cg_host *host, struct corral_err *err)
+{
+	char line[4096];
+	FILE *f;
+	int r = 0;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return err_errno(err, -errno, "Failed to open /proc/self/mountinfo");
+	while (r >= 0 && fgets(line, sizeof(line), f))
+		r = parse_line(host, line, err);
+	(void)fclose(f);
+	return r;
+}
+
+/* Controllers to hierarchies: a v1 hierarchy that has it wins over the cgroup2 mount. */
+static void map_controllers(struct cg_host *host)
+{
+	char v2ctrl[256] = "";
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	bool any_v1 = false;
+
+	if (host->unified >= 0 &&
+	    cg_read(host->h[host->unified].fd, "cgroup.controllers", v2ctrl, sizeof(v2ctrl),
+		    &ignored) >= 0)
+		for (char *p = v2ctrl; *p; p++)
+			if (*p == ' ' || *p == '\n')
+				*p = ',';
+	for (int c = 0; c < _CG_CTRL_MAX; c++) {
+		host->ctrl[c] = -1;
+		for (unsigned i = 0; i < host->n && host->ctrl[c] < 0; i++)
+			if (host->h[i].version == 1 && list_has(host->h[i].opts, ctrl_names_v1[c]))
+				host->ctrl[c] = (int)i;
+		if (host->ctrl[c] < 0 && host->unified >= 0 && list_has(v2ctrl, ctrl_names[c]))
+			host->ctrl[c] = host->unified;
+		if (host->ctrl[c] >= 0)
+			host->h[host->ctrl[c]].ctrl_mask |= 1u << c;
+	}
+	for (unsigned i = 0; i < host->n; i++)
+		any_v1 |= host->h[i].version == 1;
+	host->layout = !any_v1 ? CG_LAYOUT_UNIFIED :
+		       host->unified >= 0 ? CG_LAYOUT_HYBRID : CG_LAYOUT_LEGACY;
+}
+
+void cg_host_close(struct cg_host *host)
+{
+	for (unsigned i = 0; i < host->n; i++)
+		host->h[i].fd = close_nointr_keep_errno(host->h[i].fd);
+	host->n = 0;
+}
+
+int cg_host_open(const char *root, struct cg_host *ret, struct corral_err *err)
+{
+	struct cg_host host = { .unified = -1 };
+	int r;
+
+	if (!cg_root_name_valid(root))
+		return err_set(err, -EINVAL, "Invalid cgroup root name '%.64s'", root);
+	(void)snprintf(host.root, sizeof(host.root), "%s", root);
+	r = read_mountinfo(&host, err);
+	if (r >= 0 && host.n == 0)
+		r = err_set(err, -ENOENT, "No cgroup filesystem is mounted");
+	if (r < 0) {
+		cg_host_close(&host);
+		return r;
+	}
+	map_controllers(&host);
+	*ret = host;
+	return 0;
+}

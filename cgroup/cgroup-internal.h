@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "cgroup.h"
+
+#define CG_INITS "inits"
+
+/* cgroup-fs.c: one path component at a time, beneath a directory fd, no symlinks. */
+int cg_dir_open(int parent, const char *name, bool create, int *ret_fd, struct corral_err *err);
+int cg_dir_walk(int top, const char *const *names, size_t n, bool create, int *ret_fd,
+		struct corral_err *err);
+int cg_write(int dirfd, const char *file, const char *value, struct corral_err *err);
+int cg_read(int dirfd, const char *file, char *buf, size_t size, struct corral_err *err);
+int cg_fs_check(int fd, int version, const char *what, struct corral_err *err);
+bool cg_has_file(int dirfd, const char *file);
+/* Remove the empty directory name beneath parent; 0, -EBUSY (populated) or an error. */
+int cg_rmdir(int parent, const char *name, struct corral_err *err);
+
+/* cgroup-v1.c, cgroup-v2.c */
+int cg1_apply(const struct cg_host *host, int hier, int userfd, const struct cg_limits *lim,
+	      struct corral_err *err);
+int cg2_apply(const struct cg_host *host, int userfd, const struct cg_limits *lim,
+	      struct corral_err *err);
+int cg2_enable_controllers(const struct cg_host *host, int dirfd, const char *what,
+			   struct corral_err *err);

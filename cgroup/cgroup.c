@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The user's and the session's cgroups, in every hierarchy corral uses: on
+ * v2 the one unified tree (controllers enabled along the path: v2 puts
+ * processes only in leaves, so the user's cgroup holds no process itself),
+ * on v1 each hierarchy that carries one of our controllers.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroup-internal.h"
+#include "macro.h"
+
+#define POLL_MS 10
+
+static bool hier_used(const struct cg_host *host, unsigned i)
+{
+	return host->h[i].ctrl_mask != 0 ||
+	       (host->layout == CG_LAYOUT_UNIFIED && (int)i == host->unified);
+}
+
+static void uid_name(char buf[DECIMAL_STR_MAX(uid_t)], uid_t uid)
+{
+	(void)snprintf(buf, DECIMAL_STR_MAX(uid_t), "%u", (unsigned)uid);
+}
+
+/* <root> (and <root>/inits) in hierarchy i, created if missing; controllers enabled on v2. */
+static int open_root(const struct cg_host *host, unsigned i, int *ret_fd, struct corral_err *err)
+{
+	_cleanup_close_ int fd = -EBADF, inits = -EBADF;
+	int r;
+
+	if (host->h[i].version == 2) {
+		r = cg2_enable_controllers(host, host->h[i].fd, host->h[i].mnt, err);
+		if (r < 0)
+			return r;
+	}
+	r = cg_dir_open(host->h[i].fd, host->root, true, &fd, err);
+	if (r >= 0)
+		r = cg_dir_open(fd, CG_INITS, true, &inits, err);
+	if (r >= 0 && host->h[i].version == 2)
+		r = cg2_enable_controllers(host, fd, host->root, err);
+	if (r < 0)
+		return r;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int open_user(const struct cg_host *host, unsigned i, uid_t uid, bool create,
+		     int *ret_fd, struct corral_err *err)
+{
+	_cleanup_close_ int root = -EBADF;
+	char name[DECIMAL_STR_MAX(uid_t)];
+	int r;
+
+	uid_name(name, uid);
+	r = create ? open_root(host, i, &root, err) :
+		     cg_dir_open(host->h[i].fd, host->root, false, &root, err);
+	if (r >= 0)
+		r = cg_dir_open(root, name, create, ret_fd, err);
+	return r;
+}
+
+int cg_user_prepare(const struct cg_host *host, uid_t uid, const struct cg_limits *lim,
+		    struct corral_err *err)
+{
+	int r = cg_limits_check(host, lim, err);
+
+	for (unsigned i = 0; r >= 0 && i < host->n; i++) {
+		_cleanup_close_ int fd = -EBADF;
+
+		if (!hier_used(host, i))
+			continue;
+		r = open_user(host, i, uid, true, &fd, err);
+		if (r >= 0 && host->h[i].version == 2)
+			r = cg2_enable_controllers(host, fd, "the user's cgroup", err);
+		if (r >= 0)
+			r = host->h[i].version == 2 ? cg2_apply(host, fd, lim, err) :
+						      cg1_apply(host, (int)i, fd, lim, err);
+	}
+	return r;
+}
+
+/* The session cgroups of the user, counted in the first hierarchy we use. */
+int cg_user_count_sessions(const struct cg_host *host, uid_t uid, unsigned *ret,
+			   struct corral_err *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+	int r = -ENOENT, dfd;
+
+	for (unsigned i = 0; i < host->n && r == -ENOENT; i++)
+		if (hier_used(host, i))
+			r = open_user(host, i, uid, false, &fd, err);
+	if (r == -ENOENT || (r < 0 && err->code == -ENOENT)) {
+		*ret = 0;
+		err_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		r = err_errno(err, -errno, "Failed to list the user's cgroup");
+		(void)close_nointr_keep_errno(dfd);
+		return r;
+	}
+	while ((de = readdir(d)))
+		n += de->d_type == DT_DIR && de->d_name[0] != '.';
+	(void)closedir(d);
+	*ret = n;
+	return 0;
+}
+
+void cg_session_close(struct cg_session *s)
+{
+	for (unsigned i = 0; i < CG_HIER_MAX; i++)
+		s->fd[i] = close_nointr_keep_errno(s->fd[i]);
+}
+
+static int session_dirs(const struct cg_host *host, uid_t uid, const char *id, bool create,
+			struct cg_session *ret, struct corral_err *err)
+{
+	struct cg_session s = { .uid = uid, .created = create };
+	int r = 0;
+
+	for (unsigned i = 0; i < CG_HIER_MAX; i++)
+		s.fd[i] = -EBADF;
+	(void)snprintf(s.id, sizeof(s.id), "%s", id);
+	for (unsigned i = 0; r >= 0 && i < host->n; i++) {
+		_cleanup_close_ int user = -EBADF;
+
+		if (!hier_used(host, i))
+			continue;
+		r = open_user(host, i, uid, false, &user, err);
+		if (r >= 0)
+			r = cg_dir_open(user, id, create, &s.fd[i], err);
+	}
+	if (r < 0) {
+		cg_session_close(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
+}
+
+int cg_session_create(const struct cg_host *host, uid_t uid, const char *id,
+		      struct cg_session *ret, struct corral_err *err)
+{
+	return session_dirs(host, uid, id, true, ret, err);
+}
+
+int cg_session_open(const struct cg_host *host, uid_t uid, const char *id,
+		    struct cg_session *ret, struct corral_err *err)
+{
+	return session_dirs(host, uid, id, false, ret, err);
+}
+
+static int write_pid(int dirfd, pid_t pid, struct corral_err *err)
+{
+	char buf[DECIMAL_STR_MAX(pid_t)];
+
+	(void)snprintf(buf, sizeof(buf), "%d", (int)pid);
+	return cg_write(dirfd, "cgroup.procs", buf, err);
+}
+
+int cg_session_attach(const struct cg_host *host, const struct cg_session *s, pid_t pid,
+		      struct corral_err *err)
+{
+	int r;
+
+	for (unsigned i = 0; i < host->n; i++) {
+		if (s->fd[i] < 0)
+			continue;
+		r = write_pid(s->fd[i], pid, err);
+		if (r < 0)
+			return err_wrap(err, "Failed to move process %d into its session cgroup in %s",
+					(int)pid, host->h[i].mnt);
+	}
+	return 0;
+}
+
+int cg_inits_attach(const struct cg_host *host, pid_t pid, struct corral_err *err)
+{
+	int r = 0;
+
+	for (unsigned i = 0; r >= 0 && i < host->n; i++) {
+		_cleanup_close_ int root = -EBADF, inits = -EBADF;
+
+		if (!hier_used(host, i))
+			continue;
+		r = cg_dir_open(host->h[i].fd, host->root, false, &root, err);
+		if (r >= 0)
+			r = cg_dir_open(root, CG_INITS, false, &inits, err);
+		if (r >= 0)
+			r = write_pid(inits, pid, err);
+	}
+	return r;
+}
+
+/* SIGKILL every pid listed in cgroup.procs; the count of pids seen. */
+static int kill_listed(int dirfd, struct corral_err *err)
+{
+	char buf[16384];
+	int n = 0, r;
+
+	r = cg_read(dirfd, "cgroup.procs", buf, sizeof(buf), err);
+	if (r < 0)
+		return r;
+	for (char *p = buf, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		if (pid > 1)
+			n += kill((pid_t)pid, SIGKILL) == 0;
+		end += strspn(end, "\n");
+	}
+	return n;
+}
+
+int cg_session_kill(const struct cg_host *host, const struct cg_session *s,
+		    struct corral_err *err)
+{
+	int r;
+
+	for (unsigned i = 0; i < host->n; i++) {
+		if (s->fd[i] < 0)
+			continue;
+		if (host->h[i].version == 2 && cg_has_file(s->fd[i], "cgroup.kill")) {
+			r = cg_write(s->fd[i], "cgroup.kill", "1", err);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		/* v1, or v2 before 5.14: repeat, since processes may fork while we kill. */
+		for (int round = 0; round < 10; round++) {
+			r = kill_listed(s->fd[i], err);
+			if (r <= 0)
+				break;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool is_empty(int dirfd)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	char buf[64];
+
+	return cg_read(dirfd, "cgroup.procs", buf, sizeof(buf), &ignored) == 0;
+}
+
+static int remove_one(const struct cg_host *host, unsigned i, const struct cg_session *s,
+		      int timeout_ms, struct corral_err *err)
+{
+	_cleanup_close_ int user = -EBADF, root = -EBADF;
+	char name[DECIMAL_STR_MAX(uid_t)];
+	int r;
+
+	/* Killed processes leave their cgroup a moment after the signal. */
+	for (int waited = 0; !is_empty(s->fd[i]) && waited < timeout_ms; waited += POLL_MS)
+		(void)nanosleep(&(struct timespec){ 0, POLL_MS * 1000000L }, NULL);
+	uid_name(name, s->uid);
+	r = cg_dir_open(host->h[i].fd, host->root, false, &root, err);
+	if (r >= 0)
+		r = cg_dir_open(root, name, false, &user, err);
+	if (r >= 0)
+		r = cg_rmdir(user, s->id, err);
+	if (r == -EBUSY)
+		return err_set(err, -EBUSY, "Session cgroup %s/%s/%s/%s still has processes",
+			       host->h[i].mnt, host->root, name, s->id);
+	if (r >= 0)
+		(void)cg_rmdir(root, name, err);	/* -EBUSY while other sessions live */
+	err_clear(err);
+	return r < 0 ? r : 0;
+}
+
+int cg_session_remove(const struct cg_host *host, struct cg_session *s, int timeout_ms,
+		      struct corral_err *err)
+{
+	int r = 0, first = 0;
+
+	for (unsigned i = 0; i < host->n; i++) {
+		if (s->fd[i] < 0)
+			continue;
+		r = remove_one(host, i, s, timeout_ms, err);
+		if (r < 0 && first == 0)
+			first = r;
+		s->fd[i] = close_nointr_keep_errno(s->fd[i]);
+	}
+	return first;
+}
+
+#define PATH_DEPTH_MAX 32
+
+int cg_attach_path(const struct cg_host *host, unsigned hier, const char *path, pid_t pid,
+		   struct corral_err *err)
+{
+	char copy[1024], *save = NULL;
+	const char *names[PATH_DEPTH_MAX];
+	_cleanup_close_ int fd = -EBADF;
+	size_t n = 0;
+	int r;
+
+	if (hier >= host->n || strlen(path) >= sizeof(copy))
+		return err_set(err, -EINVAL, "Invalid cgroup path %.64s", path);
+	memcpy(copy, path, strlen(path) + 1);
+	for (char *c = strtok_r(copy, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		if (n == PATH_DEPTH_MAX)
+			return err_set(err, -E2BIG, "Cgroup path %.64s is too deep", path);
+		names[n++] = c;
+	}
+	r = cg_dir_walk(host->h[hier].fd, names, n, false, &fd, err);
+	return r < 0 ? r : write_pid(fd, pid, err);
+}
+
+int cg_root_fds(const struct cg_host *host, int *ret, unsigned *ret_n, struct corral_err *err)
+{
+	unsigned n = 0;
+	int r = 0;
+
+	for (unsigned i = 0; r >= 0 && i < host->n; i++) {
+		_cleanup_close_ int root = -EBADF;
+		int fd;
+
+		if (!hier_used(host, i))
+			continue;
+		r = cg_dir_open(host->h[i].fd, host->root, false, &root, err);
+		if (r < 0)
+			break;
+		fd = openat(root, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			r = err_errno(err, -errno, "Failed to open cgroup %s", host->root);
+		else
+			ret[n++] = fd;
+	}
+	if (r < 0) {
+		while (n > 0)
+			(void)close(ret[--n]);
+		return r;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+static void gc_hier(int userfd, bool (*live)(const char *id, void *data), void *data)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	fd = openat(userfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		(void)close_nointr_keep_errno(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (de->d_type == DT_DIR && de->d_name[0] != '.' && !live(de->d_name, data))
+			(void)cg_rmdir(userfd, de->d_name, &ignored);
+	(void)closedir(d);
+}
+
+int cg_user_gc(const struct cg_host *host, uid_t uid, bool (*live)(const char *id, void *data),
+	       void *data, struct corral_err *err)
+{
+	for (unsigned i = 0; i < host->n; i++) {
+		_cleanup_close_ int user = -EBADF;
+
+		if (!hier_used(host, i))
+			continue;
+		if (open_user(host, i, uid, false, &user, err) < 0) {
+			err_clear(err);
+			continue;	/* no cgroup for this user yet */
+		}
+		gc_hier(user, live, data);
+	}
+	return 0;
+}

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/*
+ * corral's cgroups: one tree of its own under every hierarchy it uses,
+ *
+ *   <hierarchy>/<root>/<uid>/<session>    a session's processes
+ *   <hierarchy>/<root>/<uid>              the user's limits, over all sessions
+ *   <hierarchy>/<root>/inits              every session's init (never limited)
+ *
+ * on unified cgroup v2, hybrid (v1 controllers beside a v2 mount: the v1
+ * ones carry the limits) and legacy v1, detected from /proc/self/mountinfo.
+ * Everything is opened beneath a directory fd of the hierarchy, without
+ * following symlinks, and checked to be on a cgroup filesystem. <root> is a
+ * single name from the configuration ([global] cgroup_root). Non-logging.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define CG_HIER_MAX 8
+#define CG_NAME_MAX 64
+#define CG_UNLIMITED UINT64_MAX
+
+enum cg_layout {
+	CG_LAYOUT_UNIFIED,
+	CG_LAYOUT_HYBRID,
+	CG_LAYOUT_LEGACY,
+	_CG_LAYOUT_MAX,
+};
+
+/* The controllers corral sets limits with. */
+enum cg_controller {
+	CG_CTRL_MEMORY,
+	CG_CTRL_CPU,
+	CG_CTRL_PIDS,
+	CG_CTRL_IO,
+	_CG_CTRL_MAX,
+};
+
+/* One limit; values are in corral's units (bytes, percent of a CPU times 100, ...). */
+enum cg_limit {
+	CG_MEMORY_MAX,		/* bytes */
+	CG_MEMORY_HIGH,		/* bytes (v2 only) */
+	CG_MEMORY_SWAP_MAX,	/* bytes of swap */
+	CG_CPU_MAX,		/* hundredths of a percent of one CPU: 15000 = 1.5 CPUs */
+	CG_CPU_WEIGHT,		/* 1..10000, v2 semantics (default 100) */
+	CG_PIDS_MAX,		/* tasks */
+	CG_IO_WEIGHT,		/* 1..10000, v2 semantics (default 100) */
+	_CG_LIMIT_MAX,
+};
+
+struct cg_limits {
+	bool set[_CG_LIMIT_MAX];
+	uint64_t v[_CG_LIMIT_MAX];	/* CG_UNLIMITED: "max" */
+};
+
+struct cg_hier {
+	int version;			/* 1 or 2 */
+	char opts[128];			/* v1: the subsystems and name=, as mounted ("cpu,cpuacct") */
+	char mnt[256];			/* the mount point, for messages and the session's view */
+	int fd;				/* O_PATH directory fd of the mount point */
+	unsigned ctrl_mask;		/* 1 << enum cg_controller, for the ones we use here */
+};
+
+struct cg_host {
+	enum cg_layout layout;
+	struct cg_hier h[CG_HIER_MAX];
+	unsigned n;
+	int ctrl[_CG_CTRL_MAX];		/* index into h of the hierarchy that carries it, or -1 */
+	int unified;			/* index of the cgroup2 mount, or -1 */
+	char root[CG_NAME_MAX];		/* corral's root cgroup name */
+};
+
+/* cgroup-detect.c */
+int cg_host_open(const char *root, struct cg_host *ret, struct corral_err *err);
+void cg_host_close(struct cg_host *host);
+const char *cg_layout_name(enum cg_layout l);
+const char *cg_controller_name(enum cg_controller c);
+bool cg_root_name_valid(const char *name);
+
+/* cgroup-limits.c */
+const char *cg_limit_name(enum cg_limit l);
+/* Whether the host can express l; if not, why (for validation and the log). */
+int cg_limit_supported(const struct cg_host *host, enum cg_limit l, struct corral_err *err);
+int cg_limits_check(const struct cg_host *host, const struct cg_limits *lim,
+		    struct corral_err *err);
+
+/* cgroup.c: the session's cgroups */
+struct cg_session {
+	uid_t uid;
+	char id[CG_NAME_MAX];
+	int fd[CG_HIER_MAX];		/* O_PATH fds of <root>/<uid>/<id>, per hierarchy; -1 if unused */
+	bool created;
+};
+
+int cg_user_prepare(const struct cg_host *host, uid_t uid, const struct cg_limits *lim,
+		    struct corral_err *err);
+int cg_user_count_sessions(const struct cg_host *host, uid_t uid, unsigned *ret,
+			   struct corral_err *err);
+int cg_session_create(const struct cg_host *host, uid_t uid, const char *id,
+		      struct cg_session *ret, struct corral_err *err);
+/* Move pid into the session's cgroups (0: the caller). */
+int cg_session_attach(const struct cg_host *host, const struct cg_session *s, pid_t pid,
+		      struct corral_err *err);
+/* Move pid into the cgroup at path ("/a/b", from /proc/PID/cgroup) of hierarchy hier. */
+int cg_attach_path(const struct cg_host *host, unsigned hier, const char *path, pid_t pid,
+		   struct corral_err *err);
+/* Directory fds (O_RDONLY) of <root> in every hierarchy used, for the session init's cleanup. */
+int cg_root_fds(const struct cg_host *host, int *ret, unsigned *ret_n, struct corral_err *err);
+/*
+ * Remove the user's session cgroups that live() says are over and that are
+ * empty: those of sessions whose init could not remove them (the processes
+ * of an abandoned session die only after their init).
+ */
+int cg_user_gc(const struct cg_host *host, uid_t uid, bool (*live)(const char *id, void *data),
+	       void *data, struct corral_err *err);
+/* Move pid into <root>/inits. */
+int cg_inits_attach(const struct cg_host *host, pid_t pid, struct corral_err *err);
+/* SIGKILL everything in the session's cgroups (cgroup.kill on v2 when present). */
+int cg_session_kill(const struct cg_host *host, const struct cg_session *s,
+		    struct corral_err *err);
+/* Remove the session's cgroups (waiting up to timeout_ms for them to empty), then the user's if empty. */
+int cg_session_remove(const struct cg_host *host, struct cg_session *s, int timeout_ms,
+		      struct corral_err *err);
+int cg_session_open(const struct cg_host *host, uid_t uid, const char *id,
+		    struct cg_session *ret, struct corral_err *err);
+void cg_session_close(struct cg_session *s);

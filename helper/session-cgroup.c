@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The helper's side of a session's cgroups: the policy's limits turned into
+ * cgroup values (a percentage of RAM becomes bytes here, on this host), the
+ * PAM application moved into the session cgroup before it forks the user's
+ * shell, and moved back at close so the session cgroup can go.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+#include "fd-util.h"
+#include "macro.h"
+#include "session-cgroup.h"
+
+static uint64_t ram_bytes(void)
+{
+	struct sysinfo si;
+
+	if (sysinfo(&si) < 0)
+		return 0;
+	return (uint64_t)si.totalram * si.mem_unit;
+}
+
+static void limits_from_policy(const struct policy *pol, struct cg_limits *ret)
+{
+	static const enum cg_limit map[_LIMIT_MAX] = {
+		[LIMIT_MEMORY_MAX] = CG_MEMORY_MAX,
+		[LIMIT_MEMORY_HIGH] = CG_MEMORY_HIGH,
+		[LIMIT_MEMORY_SWAP_MAX] = CG_MEMORY_SWAP_MAX,
+		[LIMIT_CPU_MAX] = CG_CPU_MAX,
+		[LIMIT_CPU_WEIGHT] = CG_CPU_WEIGHT,
+		[LIMIT_PIDS_MAX] = CG_PIDS_MAX,
+		[LIMIT_IO_WEIGHT] = CG_IO_WEIGHT,
+	};
+	struct cg_limits lim = { 0 };
+
+	for (int l = 0; l < _LIMIT_MAX; l++) {
+		const struct policy_limit *p = &pol->limit[l];
+		uint64_t v = p->v;
+
+		if (!p->set)
+			continue;
+		/* Percentages of RAM are hundredths of a percent; round down to whole pages. */
+		if (p->percent)
+			v = ram_bytes() / 10000 * v / 4096 * 4096;
+		lim.set[map[l]] = true;
+		lim.v[map[l]] = v;
+	}
+	*ret = lim;
+}
+
+struct gc_ctx {
+	int state_fd;
+	uid_t uid;
+};
+
+/* A session is live while its state file exists. */
+static bool session_live(const char *id, void *data)
+{
+	const struct gc_ctx *c = data;
+	char path[128];
+
+	(void)snprintf(path, sizeof(path), "%u/%s", (unsigned)c->uid, id);
+	return faccessat(c->state_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+}
+
+int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, uid_t uid,
+			 const char *id, int state_fd, struct corral_err *err)
+{
+	struct gc_ctx gc = { state_fd, uid };
+	struct cg_limits lim;
+	int r;
+
+	limits_from_policy(pol, &lim);
+	r = cg_host_open(pol->cgroup_root, &sc->host, err);
+	if (r < 0)
+		return r;
+	sc->host_open = true;
+	(void)cg_user_gc(&sc->host, uid, session_live, &gc, err);
+	r = cg_user_prepare(&sc->host, uid, &lim, err);
+	if (r < 0)
+		return err_wrap(err, "Failed to set up the user's cgroup");
+	r = cg_session_create(&sc->host, uid, id, &sc->s, err);
+	if (r < 0)
+		return err_wrap(err, "Failed to create the session's cgroup");
+	sc->created = true;
+	return 0;
+}
+
+static int read_proc_cgroup(pid_t pid, char *buf, size_t size, struct corral_err *err)
+{
+	char path[64];
+	_cleanup_free_ char *data = NULL;
+	size_t len;
+	int r;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	r = fd_read_file_at(AT_FDCWD, path, size - 1, &data, &len, err);
+	if (r < 0)
+		return r;
+	memcpy(buf, data, len + 1);
+	return 0;
+}
+
+int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
+			     struct corral_err *err)
+{
+	int r;
+
+	r = cg_inits_attach(&sc->host, init, err);
+	if (r < 0)
+		return err_wrap(err, "Failed to move the session init out of the session cgroup");
+	r = read_proc_cgroup(app, sc->app_cgroups, sizeof(sc->app_cgroups), err);
+	if (r < 0)
+		return r;
+	sc->app = app;
+	return cg_session_attach(&sc->host, &sc->s, app, err);
+}
+
+/* The hierarchy a /proc/PID/cgroup line ("4:memory:/a/b", "0::/a") belongs to, or -1. */
+static int find_hier(const struct cg_host *host, const char *ctrls, bool v2)
+{
+	for (unsigned i = 0; i < host->n; i++) {
+		if (v2 && host->h[i].version == 2)
+			return (int)i;
+		if (!v2 && host->h[i].version == 1 && streq(host->h[i].opts, ctrls))
+			return (int)i;
+	}
+	return -1;
+}
+
+int session_cgroup_release_app(struct session_cgroup *sc, pid_t app, const char *app_cgroups,
+			       struct corral_err *err)
+{
+	char copy[APP_CGROUPS_MAX], *save = NULL;
+	int r, first = 0;
+
+	(void)snprintf(copy, sizeof(copy), "%s", app_cgroups);
+	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+		int h;
+
+		if (!c2 || c2[1] != '/')
+			continue;
+		*c2 = '\0';
+		h = find_hier(&sc->host, c1 + 1, streq(line, "0") && c1[1] == '\0');
+		if (h < 0 || sc->s.fd[h] < 0)
+			continue;	/* a hierarchy we never moved it in */
+		r = cg_attach_path(&sc->host, (unsigned)h, c2 + 1, app, err);
+		if (r < 0 && first == 0)
+			first = err_wrap(err, "Failed to move process %d back to %s", (int)app,
+					 c2 + 1);
+	}
+	return first;
+}
+
+int session_cgroup_end(struct session_cgroup *sc, struct corral_err *err)
+{
+	int r;
+
+	r = cg_session_kill(&sc->host, &sc->s, err);
+	if (r >= 0)
+		r = cg_session_remove(&sc->host, &sc->s, 2000, err);
+	return r;
+}
+
+void session_cgroup_abort(struct session_cgroup *sc)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+
+	if (sc->app > 0)
+		(void)session_cgroup_release_app(sc, sc->app, sc->app_cgroups, &ignored);
+	if (sc->created)
+		(void)session_cgroup_end(sc, &ignored);
+	session_cgroup_done(sc);
+}
+
+int session_cgroup_open(struct session_cgroup *sc, const char *root, uid_t uid, const char *id,
+			struct corral_err *err)
+{
+	int r;
+
+	r = cg_host_open(root, &sc->host, err);
+	if (r < 0)
+		return r;
+	sc->host_open = true;
+	r = cg_session_open(&sc->host, uid, id, &sc->s, err);
+	if (r < 0)
+		return r;
+	sc->created = true;
+	return 0;
+}
+
+void session_cgroup_done(struct session_cgroup *sc)
+{
+	if (sc->created)
+		cg_session_close(&sc->s);
+	if (sc->host_open)
+		cg_host_close(&sc->host);
+	sc->created = sc->host_open = false;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "cgroup.h"
+#include "conf.h"
+#include "error.h"
+
+#define APP_CGROUPS_MAX 1024
+
+/* A session's cgroups as the helper handles them in one open or close. */
+struct session_cgroup {
+	struct cg_host host;
+	struct cg_session s;
+	bool host_open;
+	bool created;
+	pid_t app;			/* the PAM application, once moved in */
+	char app_cgroups[APP_CGROUPS_MAX]; /* its /proc/PID/cgroup from before */
+};
+
+/* Detect the layout, create or update the user's cgroup with the policy's limits, make the session's. */
+int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, uid_t uid,
+			 const char *id, int state_fd, struct corral_err *err);
+/* Move the PAM application in, remembering where it was. */
+int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
+			     struct corral_err *err);
+/* Put the application back where app_cgroups says (at close, or when an open fails). */
+int session_cgroup_release_app(struct session_cgroup *sc, pid_t app, const char *app_cgroups,
+			       struct corral_err *err);
+/* Kill what is left in the session's cgroups and remove them, and the user's if it is empty. */
+int session_cgroup_end(struct session_cgroup *sc, struct corral_err *err);
+/* Undo whatever begin and adopt did; for a failed open. */
+void session_cgroup_abort(struct session_cgroup *sc);
+int session_cgroup_open(struct session_cgroup *sc, const char *root, uid_t uid, const char *id,
+			struct corral_err *err);
+void session_cgroup_done(struct session_cgroup *sc);
