@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -354,37 +355,88 @@ int cg_root_fds(const struct cg_host *host, int *ret, unsigned *ret_n, struct co
 	return 0;
 }
 
-static void gc_hier(int userfd, bool (*live)(const char *id, void *data), void *data)
+/* Each entry of the directory fd that is a cgroup (a directory), not hidden. */
+static void for_each_child(int fd, void (*fn)(int fd, const char *name, void *data), void *data)
 {
-	struct corral_err ignored = CORRAL_ERR_INIT;
 	struct dirent *de;
 	DIR *d;
-	int fd;
+	int dfd;
 
-	fd = openat(userfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		(void)close_nointr_keep_errno(fd);
+	dfd = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		(void)close_nointr_keep_errno(dfd);
 		return;
 	}
 	while ((de = readdir(d)))
-		if (de->d_type == DT_DIR && de->d_name[0] != '.' && !live(de->d_name, data))
-			(void)cg_rmdir(userfd, de->d_name, &ignored);
+		if (de->d_type == DT_DIR && de->d_name[0] != '.')
+			fn(fd, de->d_name, data);
 	(void)closedir(d);
 }
 
-int cg_user_gc(const struct cg_host *host, uid_t uid, bool (*live)(const char *id, void *data),
-	       void *data, struct corral_err *err)
+struct gc {
+	bool (*live)(const char *uid, const char *id, void *data);
+	void *data;
+	const char *uid;
+};
+
+static void gc_session(int userfd, const char *id, void *data)
 {
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	struct gc *g = data;
+
+	if (!g->live(g->uid, id, g->data))
+		(void)cg_rmdir(userfd, id, &ignored);
+}
+
+static void gc_user(int rootfd, const char *uid, void *data)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	_cleanup_close_ int fd = -EBADF;
+	struct gc *g = data;
+
+	if (streq(uid, CG_INITS) || cg_dir_open(rootfd, uid, false, &fd, &ignored) < 0)
+		return;
+	g->uid = uid;
+	for_each_child(fd, gc_session, g);
+	(void)cg_rmdir(rootfd, uid, &ignored);	/* -EBUSY while it has sessions */
+}
+
+int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *id, void *data),
+	  void *data, struct corral_err *err)
+{
+	struct gc g = { live, data, NULL };
+
 	for (unsigned i = 0; i < host->n; i++) {
-		_cleanup_close_ int user = -EBADF;
+		_cleanup_close_ int root = -EBADF;
 
 		if (!hier_used(host, i))
 			continue;
-		if (open_user(host, i, uid, false, &user, err) < 0) {
+		if (cg_dir_open(host->h[i].fd, host->root, false, &root, err) < 0) {
 			err_clear(err);
-			continue;	/* no cgroup for this user yet */
+			continue;	/* nothing made here yet */
 		}
-		gc_hier(user, live, data);
+		for_each_child(root, gc_user, &g);
 	}
+	return 0;
+}
+
+int cg_session_oom_kills(const struct cg_host *host, const struct cg_session *s, uint64_t *ret,
+			 struct corral_err *err)
+{
+	int h = host->ctrl[CG_CTRL_MEMORY];
+	char buf[1024], *p;
+	int r;
+
+	*ret = 0;
+	if (h < 0 || s->fd[h] < 0)
+		return 0;
+	/* v2 counts in memory.events, v1 in memory.oom_control; both "oom_kill N". */
+	r = cg_read(s->fd[h], host->h[h].version == 2 ? "memory.events" : "memory.oom_control", buf,
+		    sizeof(buf), err);
+	if (r < 0)
+		return r;
+	p = strstr(buf, "oom_kill ");
+	if (p)
+		*ret = strtoull(p + 9, NULL, 10);
 	return 0;
 }

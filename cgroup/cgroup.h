@@ -112,12 +112,15 @@ int cg_attach_path(const struct cg_host *host, unsigned hier, const char *path, 
 /* Directory fds (O_RDONLY) of <root> in every hierarchy used, for the session init's cleanup. */
 int cg_root_fds(const struct cg_host *host, int *ret, unsigned *ret_n, struct corral_err *err);
 /*
- * Remove the user's session cgroups that live() says are over and that are
- * empty: those of sessions whose init could not remove them (the processes
- * of an abandoned session die only after their init).
+ * Remove the session cgroups, of every user, that live() says are over and
+ * that are empty, then user cgroups left empty: those of sessions whose init
+ * could not remove them (an abandoned session's processes die after it).
  */
-int cg_user_gc(const struct cg_host *host, uid_t uid, bool (*live)(const char *id, void *data),
-	       void *data, struct corral_err *err);
+int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *id, void *data),
+	  void *data, struct corral_err *err);
+/* Processes of the session killed by the OOM killer so far (0 without a memory controller). */
+int cg_session_oom_kills(const struct cg_host *host, const struct cg_session *s, uint64_t *ret,
+			 struct corral_err *err);
 /* Move pid into <root>/inits. */
 int cg_inits_attach(const struct cg_host *host, pid_t pid, struct corral_err *err);
 /* SIGKILL everything in the session's cgroups (cgroup.kill on v2 when present). */

@@ -53,25 +53,19 @@ static void limits_from_policy(const struct policy *pol, struct cg_limits *ret)
 	*ret = lim;
 }
 
-struct gc_ctx {
-	int state_fd;
-	uid_t uid;
-};
-
 /* A session is live while its state file exists. */
-static bool session_live(const char *id, void *data)
+static bool session_live(const char *uid, const char *id, void *data)
 {
-	const struct gc_ctx *c = data;
+	const int *state_fd = data;
 	char path[128];
 
-	(void)snprintf(path, sizeof(path), "%u/%s", (unsigned)c->uid, id);
-	return faccessat(c->state_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+	(void)snprintf(path, sizeof(path), "%s/%s", uid, id);
+	return faccessat(*state_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
 }
 
 int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, uid_t uid,
 			 const char *id, int state_fd, struct corral_err *err)
 {
-	struct gc_ctx gc = { state_fd, uid };
 	struct cg_limits lim;
 	int r;
 
@@ -80,7 +74,7 @@ int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, ui
 	if (r < 0)
 		return r;
 	sc->host_open = true;
-	(void)cg_user_gc(&sc->host, uid, session_live, &gc, err);
+	(void)cg_gc(&sc->host, session_live, &state_fd, err);
 	r = cg_user_prepare(&sc->host, uid, &lim, err);
 	if (r < 0)
 		return err_wrap(err, "Failed to set up the user's cgroup");

@@ -86,6 +86,7 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 			 struct corral_err *err)
 {
 	struct session_cgroup cg = { 0 };
+	uint64_t oom_kills = 0;
 	_cleanup_close_ int state_fd = -EBADF;
 	struct session_state st;
 	struct identity id;
@@ -105,6 +106,8 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 		r = end_cgroup(&cg, h->peer_pid, &st, true, err);
 	if (r == 0)
 		r = end_session(pidfd, &st, err);
+	if (r == 0 && cg.created)
+		(void)cg_session_oom_kills(&cg.host, &cg.s, &oom_kills, err);
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, false, err);
 	session_cgroup_done(&cg);
@@ -114,8 +117,9 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 		return r;
 	hlog(LOG_INFO,
 	     "session closed for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
-	     "init=%d%s",
+	     "init=%d oom_kills=%llu%s",
 	     st.user, (unsigned)st.uid, st.service, st.tty, st.rhost, st.id, (int)st.init_pid,
+	     (unsigned long long)oom_kills,
 	     st.kill_on_logout ? "" : " (kill_on_logout=no: processes left running)");
 	return 0;
 }

@@ -248,6 +248,13 @@ tl_login() {
 	"$TL_DRIVER" --confdir "$TL_WORK/pam.d" --service "$TL_SERVICE" --user "$user" "$@"
 }
 
+# tl_login_t SECONDS USER [pamdrive options] -- COMMAND...: tl_login under a timeout.
+tl_login_t() {
+	local t=$1 user=$2
+	shift 2
+	timeout "$t" "$TL_DRIVER" --confdir "$TL_WORK/pam.d" --service "$TL_SERVICE" --user "$user" "$@"
+}
+
 # tl_login_bg USER [pamdrive options] -- COMMAND...: the same in the background,
 # its pid (pamdrive's own, not a subshell's) in TL_BG.
 tl_login_bg() {

@@ -1,0 +1,103 @@
+#!/bin/bash
+# Limits are real: a memory hog is OOM-killed inside its own cgroup while
+# another user's session runs on, a fork bomb stops at pids_max, a CPU hog
+# gets its cpu_max share, two sessions of one user share one limit,
+# max_sessions refuses one more login with a message, a limit the host
+# cannot express refuses the login, and many logins leave no cgroup behind.
+# Every hog is bounded (tests/lib/hog.c) and runs under a timeout.
+. "$CORRAL_SRC/tests/lib/testlib.sh"
+tl_init "$@"
+
+tl_user alice
+tl_user bob
+hog=$CORRAL_BUILD/tests/lib/hog
+auid=$(id -u "$alice")
+mem_hier=$(awk '$9 == "cgroup" && $NF ~ /(^|,)memory(,|$)/ { print $5; exit }' /proc/self/mountinfo)
+[ -n "$mem_hier" ] || mem_hier=$(awk '$9 == "cgroup2" { print $5; exit }' /proc/self/mountinfo)
+runs() { pgrep -u "$1" -x "$2" >/dev/null; }
+cg_gone() { [ -z "$(find "$mem_hier/$TL_CGROUP_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name inits 2>/dev/null)" ]; }
+version=2
+awk '$9 == "cgroup" { f = 1 } END { exit !f }' /proc/self/mountinfo && version=1
+
+# --- memory -------------------------------------------------------------------
+tl_conf '[defaults]' 'memory_max = 64M' 'memory_swap_max = 0'
+tl_login_bg "$bob" -- sh -c 'while :; do sleep 0.2; done'
+bob_app=$TL_BG
+tl_wait_for 5 pgrep -u "$bob" -x sleep >/dev/null
+out=$(tl_login_t 60 "$alice" -- sh -c "$hog mem 128; echo hog-exit=\$?" 2>&1)
+like "$out" 'hog-exit=137' "a memory hog past memory_max = 64M is killed (SIGKILL)"
+unlike "$out" 'allocated 128' "the hog never gets its 128M"
+like "$(tail -n 5 "$TL_LOG")" "session closed for user '$alice' .* oom_kills=[1-9]" \
+	"the OOM kill shows in corral's close log line"
+check "another user's session keeps running" -- kill -0 "$bob_app"
+check "... and its processes too" -- runs "$bob" sleep
+kill -TERM "$bob_app"
+wait "$bob_app" 2>/dev/null
+
+# --- pids -------------------------------------------------------------------------
+tl_conf '[defaults]' 'pids_max = 20'
+out=$(tl_login_t 60 "$alice" -- sh -c "$hog fork 200" 2>&1)
+rc=$?
+forked=$(printf '%s\n' "$out" | sed -n 's/^forked //p')
+[ -n "$forked" ] && [ "$forked" -lt 20 ]
+ok $? "a fork bomb stops below pids_max = 20 (forked ${forked:-nothing})"
+is "$rc" 0 "the session still ends normally"
+
+# --- cpu --------------------------------------------------------------------------
+tl_conf '[defaults]' 'cpu_max = 50%'
+out=$(tl_login_t 60 "$alice" -- "$hog" cpu 3 2>&1)
+pct=$(printf '%s\n' "$out" | sed -n 's/^cpu //p')
+[ -n "$pct" ] && [ "$pct" -ge 40 ] && [ "$pct" -le 60 ]
+ok $? "a CPU hog under cpu_max = 50% gets 40-60% of a CPU (got ${pct:-nothing}%)"
+
+work=$TL_WORK/cpu
+mkdir -m 0777 "$work"
+tl_login_bg "$alice" -- sh -c "$hog cpu 3 > $work/a"
+a=$TL_BG
+tl_login_bg "$alice" -- sh -c "$hog cpu 3 > $work/b"
+b=$TL_BG
+wait "$a" "$b"
+sum=$(( $(sed -n 's/^cpu //p' "$work/a") + $(sed -n 's/^cpu //p' "$work/b") ))
+[ "$sum" -ge 40 ] && [ "$sum" -le 60 ]
+ok $? "two sessions of one user share cpu_max = 50% (together ${sum}%)"
+
+# --- max_sessions --------------------------------------------------------------------
+tl_conf '[defaults]' 'max_sessions = 2'
+tl_login_bg "$alice" -- sh -c "touch $work/s1; while [ ! -e $work/go ]; do sleep 0.05; done"
+s1=$TL_BG
+tl_login_bg "$alice" -- sh -c "touch $work/s2; while [ ! -e $work/go ]; do sleep 0.05; done"
+s2=$TL_BG
+tl_wait_for 10 test -e "$work/s1" -a -e "$work/s2"
+out=$(tl_login "$alice" -- true 2>&1)
+is $? 100 "max_sessions = 2: a third login is refused"
+like "$out" "pamdrive: pam: You already have 2 sessions open, and 2 is the most allowed" \
+	"max_sessions: the user is told why"
+touch "$work/go"
+wait "$s1" "$s2"
+out=$(tl_login "$alice" -- true 2>&1)
+is $? 0 "max_sessions: after a logout the next login works"
+
+# --- a limit the host cannot express ----------------------------------------------------
+if [ "$version" = 1 ]; then
+	tl_conf '[defaults]' 'memory_high = 64M'
+	tl_login "$alice" -- true >/dev/null 2>&1
+	is $? 100 "memory_high on a cgroup v1 host refuses the login (on_error = deny)"
+	like "$(tail -n 3 "$TL_LOG")" "memory_high: needs cgroup v2" "the log says why"
+else
+	tl_conf '[defaults]' 'memory_high = 64M' 'memory_max = 128M'
+	out=$(tl_login "$alice" -- cat /sys/fs/cgroup/../memory.high 2>&1)
+	is $? 0 "memory_high on a cgroup v2 host is accepted"
+fi
+check "a refused login leaves no session cgroup" -- tl_wait_for 3 cg_gone
+
+# --- many logins -------------------------------------------------------------------------
+tl_conf '[defaults]' 'memory_max = 256M' 'pids_max = 100' 'cpu_max = 200%'
+fails=0
+for i in $(seq 1 200); do
+	tl_login "$alice" -- true >/dev/null 2>&1 || fails=$((fails + 1))
+done
+is "$fails" 0 "200 logins and logouts in a row all succeed"
+check "... and leave no session or user cgroup behind" -- tl_wait_for 3 cg_gone
+is "$(tl_sessions_of "$auid")" 0 "... and no session state"
+
+tl_done
