@@ -9,49 +9,12 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sysinfo.h>
 #include <unistd.h>
 
 #include "fd-util.h"
 #include "macro.h"
+#include "cgroup-policy.h"
 #include "session-cgroup.h"
-
-static uint64_t ram_bytes(void)
-{
-	struct sysinfo si;
-
-	if (sysinfo(&si) < 0)
-		return 0;
-	return (uint64_t)si.totalram * si.mem_unit;
-}
-
-static void limits_from_policy(const struct policy *pol, struct cg_limits *ret)
-{
-	static const enum cg_limit map[_LIMIT_MAX] = {
-		[LIMIT_MEMORY_MAX] = CG_MEMORY_MAX,
-		[LIMIT_MEMORY_HIGH] = CG_MEMORY_HIGH,
-		[LIMIT_MEMORY_SWAP_MAX] = CG_MEMORY_SWAP_MAX,
-		[LIMIT_CPU_MAX] = CG_CPU_MAX,
-		[LIMIT_CPU_WEIGHT] = CG_CPU_WEIGHT,
-		[LIMIT_PIDS_MAX] = CG_PIDS_MAX,
-		[LIMIT_IO_WEIGHT] = CG_IO_WEIGHT,
-	};
-	struct cg_limits lim = { 0 };
-
-	for (int l = 0; l < _LIMIT_MAX; l++) {
-		const struct policy_limit *p = &pol->limit[l];
-		uint64_t v = p->v;
-
-		if (!p->set)
-			continue;
-		/* Percentages of RAM are hundredths of a percent; round down to whole pages. */
-		if (p->percent)
-			v = ram_bytes() / 10000 * v / 4096 * 4096;
-		lim.set[map[l]] = true;
-		lim.v[map[l]] = v;
-	}
-	*ret = lim;
-}
 
 /* A session is live while its state file exists. */
 static bool session_live(const char *uid, const char *id, void *data)
@@ -69,7 +32,7 @@ int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, ui
 	struct cg_limits lim;
 	int r;
 
-	limits_from_policy(pol, &lim);
+	cg_limits_from_policy(pol, &lim);
 	r = cg_host_open(pol->cgroup_root, &sc->host, err);
 	if (r < 0)
 		return r;

@@ -22,6 +22,9 @@ static const struct verb verbs[] = {
 	  "validate FILE (default " CORRAL_CONF_PATH ") and FILE.d/*.conf", verb_check },
 	{ "policy", "[--config FILE] [--no-owner-check] USER",
 	  "show what applies to USER, and which line says so", verb_policy },
+	{ "list", "", "list the live sessions", verb_list },
+	{ "apply", "[--config FILE] [USER...]",
+	  "set the current limits on the cgroups of users logged in now", verb_apply },
 };
 
 static const struct verb *verb_find(const char *name)

@@ -29,3 +29,7 @@ void print_safe(FILE *f, const char *s);
 /* verb-check.c, verb-policy.c */
 int verb_check(int argc, char **argv);
 int verb_policy(int argc, char **argv);
+
+/* verb-sessions.c */
+int verb_list(int argc, char **argv);
+int verb_apply(int argc, char **argv);

@@ -90,6 +90,23 @@ else
 fi
 check "a refused login leaves no session cgroup" -- tl_wait_for 3 cg_gone
 
+# --- live changes: corralctl list and apply -------------------------------------------
+corralctl=$CORRAL_BUILD/tools/corralctl
+limit_file=memory.max
+[ "$version" = 1 ] && limit_file=memory.limit_in_bytes
+tl_conf '[defaults]' 'memory_max = 64M'
+tl_login_bg "$alice" -- sh -c "touch $work/live; while [ ! -e $work/live-go ]; do sleep 0.05; done"
+live=$TL_BG
+tl_wait_for 10 test -e "$work/live"
+is "$(cat "$mem_hier/$TL_CGROUP_ROOT/$auid/$limit_file")" $((64 << 20)) "the user's cgroup has memory_max = 64M"
+like "$("$corralctl" list)" "^$alice +$auid +[0-9a-f]{16} +[0-9]+ .* $TL_SERVICE " "corralctl list shows the live session"
+tl_conf '[defaults]' 'memory_max = 96M'
+out=$("$corralctl" apply --config "$TL_CONF" 2>&1)
+is "$?:$out" "0:applied the current limits to $alice (uid $auid)" "corralctl apply updates the live user"
+is "$(cat "$mem_hier/$TL_CGROUP_ROOT/$auid/$limit_file")" $((96 << 20)) "... and the new memory_max is in force"
+touch "$work/live-go"
+wait "$live"
+
 # --- many logins -------------------------------------------------------------------------
 tl_conf '[defaults]' 'memory_max = 256M' 'pids_max = 100' 'cpu_max = 200%'
 fails=0
