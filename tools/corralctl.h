@@ -33,3 +33,6 @@ int verb_policy(int argc, char **argv);
 /* verb-sessions.c */
 int verb_list(int argc, char **argv);
 int verb_apply(int argc, char **argv);
+
+/* verb-strays.c */
+int verb_strays(int argc, char **argv);

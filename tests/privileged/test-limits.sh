@@ -104,8 +104,19 @@ tl_conf '[defaults]' 'memory_max = 96M'
 out=$("$corralctl" apply --config "$TL_CONF" 2>&1)
 is "$?:$out" "0:applied the current limits to $alice (uid $auid)" "corralctl apply updates the live user"
 is "$(cat "$mem_hier/$TL_CGROUP_ROOT/$auid/$limit_file")" $((96 << 20)) "... and the new memory_max is in force"
+setpriv --reuid="$bob" --regid="$(id -g "$bob")" --init-groups -- sleep 30 &
+stray=$!
+TL_PIDS+=("$stray")
+out=$("$corralctl" strays --config "$TL_CONF" "$alice" "$bob")
+rc=$?
+is "$rc" 1 "corralctl strays exits 1 when it finds a process outside corral"
+like "$out" "^$stray +$bob +sleep$" "it lists bob's process started outside any session"
+unlike "$out" " $alice " "it does not list alice's processes inside her session"
+kill "$stray"
 touch "$work/live-go"
 wait "$live"
+out=$("$corralctl" strays --config "$TL_CONF" "$alice" "$bob")
+is "$?" 0 "with nothing outside, corralctl strays exits 0"
 
 # --- many logins -------------------------------------------------------------------------
 tl_conf '[defaults]' 'memory_max = 256M' 'pids_max = 100' 'cpu_max = 200%'
