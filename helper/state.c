@@ -269,3 +269,44 @@ int state_lock(int dirfd, int *ret_fd, struct corral_err *err)
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }
+
+static int find_in_uid(int dirfd, const char *uid_name, uint64_t pidns, struct session_state *ret)
+{
+	struct dirent *de;
+	uid_t uid;
+	DIR *d;
+	int fd, found = 0;
+
+	if (parse_uid(uid_name, &uid) < 0)
+		return 0;
+	fd = openat(dirfd, uid_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		(void)close_nointr_keep_errno(fd);
+		return 0;
+	}
+	while (!found && (de = readdir(d))) {
+		struct corral_err ignored = CORRAL_ERR_INIT;
+
+		found = state_valid_id(de->d_name) &&
+			state_read(dirfd, uid, de->d_name, ret, &ignored) == 0 && ret->pidns == pidns;
+	}
+	(void)closedir(d);
+	return found;
+}
+
+int state_find_pidns(int dirfd, uint64_t pidns, struct session_state *ret)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, found = 0;
+
+	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		(void)close_nointr_keep_errno(fd);
+		return 0;
+	}
+	while (!found && (de = readdir(d)))
+		found = find_in_uid(dirfd, de->d_name, pidns, ret);
+	(void)closedir(d);
+	return found;
+}

@@ -43,6 +43,8 @@ int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
  * max_sessions and removing leftover cgroups must not race another open.
  */
 int state_lock(int dirfd, int *ret_fd, struct corral_err *err);
+/* The live session whose PID namespace has inode pidns, if any (1 with ret filled, 0 if none). */
+int state_find_pidns(int dirfd, uint64_t pidns, struct session_state *ret);
 /* The number of live sessions of uid. */
 int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
 void state_remove(int dirfd, uid_t uid, const char *id);

@@ -95,6 +95,27 @@ static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
 	return ns_inode(t->st.init_pid, "pid", &t->st.pidns, err);
 }
 
+/*
+ * su or sudo to another user from inside a session would build the new
+ * session on the first one's namespaces and cgroups: refuse, so the target
+ * user's login is a login of its own (on_error decides).
+ */
+static int check_not_nested(int state_fd, const struct identity *id, struct corral_err *err)
+{
+	struct session_state outer;
+	uint64_t pidns;
+	int r;
+
+	r = ns_inode(0, "pid", &pidns, err);
+	if (r < 0)
+		return r;
+	if (state_find_pidns(state_fd, pidns, &outer) > 0)
+		return err_set(err, -EBUSY, "Cannot open a session for '%s' from inside session %s "
+			       "of '%s' (su or sudo inside a session): log in as '%s' instead",
+			       id->name, outer.id, outer.user, id->name);
+	return 0;
+}
+
 /* Count the user's live sessions; refuse one more than max_sessions. */
 static int check_max_sessions(int state_fd, const struct identity *id, const struct policy *pol,
 			      struct corral_err *err)
@@ -159,6 +180,8 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 		r = state_open_dir(id->uid, &t.state_fd, err);
 	if (r == 0)
 		r = state_lock(t.state_fd, &lock, err);
+	if (r == 0)
+		r = check_not_nested(t.state_fd, id, err);
 	if (r == 0)
 		r = check_max_sessions(t.state_fd, id, pol, err);
 	if (r == 0)

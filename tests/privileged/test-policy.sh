@@ -106,4 +106,19 @@ is "$ra $rb" "0 0" "both log out cleanly"
 check "no session init is left" -- tl_wait_for 3 no_init_left
 check "no session state is left" -- no_state
 
+# --- su or sudo to another user from inside a session -------------------------------
+tl_conf '[defaults]'
+tl_login_bg "$alice" -- sh -c "touch $work/outer; while [ ! -e $work/outer-go ]; do sleep 0.05; done"
+outer=$TL_BG
+tl_wait_for 10 test -e "$work/outer"
+init=$(sed -n "s/.*session opened for user '$alice' .* init=\([0-9]*\).*/\1/p" "$TL_LOG" | tail -n1)
+# What su or sudo would do: a root process inside alice's session opens one for bob.
+out=$(nsenter -t "$init" -p -m -u -i -C -- "$TL_DRIVER" --confdir "$TL_WORK/pam.d" \
+	--service "$TL_SERVICE" --user "$bob" -- true 2>&1)
+is $? 100 "a session for another user from inside a session is refused"
+like "$(tail -n 4 "$TL_LOG")" "Cannot open a session for '$bob' from inside session [0-9a-f]{16} of '$alice'" \
+	"the log says why"
+touch "$work/outer-go"
+wait "$outer"
+
 tl_done
