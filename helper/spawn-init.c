@@ -43,8 +43,13 @@ int ns_inode(pid_t pid, const char *ns, uint64_t *ret, struct corral_err *err)
 	return 0;
 }
 
-/* clone3 (Linux 5.3) with CLONE_PIDFD; clone() with CLONE_PIDFD (5.2) otherwise. */
-static pid_t clone_pidfd(uint64_t flags, int *ret_pidfd)
+/*
+ * clone3 (Linux 5.3) with CLONE_PIDFD, born in the session's cgroup with
+ * CLONE_INTO_CGROUP (5.7, cgroup v2) when cgroup_fd >= 0; clone() with
+ * CLONE_PIDFD (5.2) otherwise. Without CLONE_INTO_CGROUP the child moves
+ * itself before it runs anything else (enter_cgroup()).
+ */
+static pid_t clone_pidfd(uint64_t flags, int cgroup_fd, int *ret_pidfd)
 {
 	struct clone_args args = {
 		.flags = flags | CLONE_PIDFD,
@@ -53,6 +58,15 @@ static pid_t clone_pidfd(uint64_t flags, int *ret_pidfd)
 	};
 	pid_t pid;
 
+	if (cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)cgroup_fd;
+		pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+		if (pid >= 0 || (errno != EINVAL && errno != E2BIG && errno != ENOSYS))
+			return pid;
+		args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;	/* before 5.7 */
+		args.cgroup = 0;
+	}
 	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid >= 0 || errno != ENOSYS)
 		return pid;
@@ -231,6 +245,16 @@ static int wait_child(int sync_fd, int pidfd, struct corral_err *err)
 	return 0;
 }
 
+/* The session's cgroup2 directory on a unified host, for CLONE_INTO_CGROUP; -1 otherwise. */
+static int unified_session_fd(const struct init_spec *spec)
+{
+	const struct cg_host *h = spec->cg_host;
+
+	if (h->layout != CG_LAYOUT_UNIFIED || h->unified < 0)
+		return -1;
+	return spec->cg_session->fd[h->unified];
+}
+
 int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 	       struct corral_err *err)
 {
@@ -245,7 +269,7 @@ int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
 		return err_errno(err, -errno, "Failed to create a socket pair");
-	pid = clone_pidfd(SESSION_NS_FLAGS, &pidfd);
+	pid = clone_pidfd(SESSION_NS_FLAGS, unified_session_fd(spec), &pidfd);
 	if (pid == 0) {
 		(void)close(sync[0]);
 		child_main(spec, sync[1], host_uts);

@@ -107,6 +107,7 @@ is "$(cat "$mem_hier/$TL_CGROUP_ROOT/$auid/$limit_file")" $((96 << 20)) "... and
 setpriv --reuid="$bob" --regid="$(id -g "$bob")" --init-groups -- sleep 30 &
 stray=$!
 TL_PIDS+=("$stray")
+tl_wait_for 5 grep -qx sleep "/proc/$stray/comm"
 out=$("$corralctl" strays --config "$TL_CONF" "$alice" "$bob")
 rc=$?
 is "$rc" 1 "corralctl strays exits 1 when it finds a process outside corral"
