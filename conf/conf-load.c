@@ -71,7 +71,7 @@ static int load_main(struct conf *c, const struct conf_source *src, struct corra
 {
 	_cleanup_free_ char *buf = NULL;
 	char *copy;
-	const char *path;
+	const char *path = NULL;
 	size_t len;
 	int r;
 
@@ -95,7 +95,7 @@ static int load_dropin(struct conf *c, int dirfd, const char *dir, const char *n
 		       bool check_owner, struct corral_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
-	const char *path;
+	const char *path = NULL;
 	char *p;
 	size_t len;
 	int r;

@@ -260,7 +260,7 @@ int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 {
 	_cleanup_close_ int pidfd = -EBADF;
 	int sync[2];
-	uint64_t host_uts;
+	uint64_t host_uts = 0;
 	pid_t pid;
 	int r;
 

@@ -28,5 +28,9 @@ echo "== an isolated login of $user through PAM (service corral-demo):"
   echo "   ps -e:"; ps -e | sed "s/^/     /"
   echo "   PID 1:    $(cat /proc/1/comm)"
   echo "   hostname: $(hostname)"
-  echo "   session:  $CORRAL_SESSION"'
+  echo "   session:  $CORRAL_SESSION"
+  echo "   cgroups:  $(cut -d: -f3 /proc/self/cgroup | sort -u | tr "\n" " ")(the session is the root of its cgroup namespace)"
+  echo "   /sys/fs/cgroup: $(ls /sys/fs/cgroup | tr "\n" " ")"'
+echo "== the limits that applied, from 'corralctl policy $user':"
+corralctl policy "$user" | grep -E '^(memory_max|cpu_max|pids_max|max_sessions) ' | sed 's/^/   /'
 echo "== after logout: $(ls /run/corral/sessions 2>/dev/null | wc -l) session(s) left for any user in /run/corral/sessions"
