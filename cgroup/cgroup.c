@@ -214,6 +214,10 @@ static int kill_listed(int dirfd, struct corral_err *err)
 	int n = 0, r;
 
 	r = cg_read(dirfd, "cgroup.procs", buf, sizeof(buf), err);
+	if (r == -ENOENT) {
+		err_clear(err);
+		return 0;	/* removed meanwhile: the session's init found it empty */
+	}
 	if (r < 0)
 		return r;
 	for (char *p = buf, *end; *p; p = end) {
@@ -238,7 +242,9 @@ int cg_session_kill(const struct cg_host *host, const struct cg_session *s,
 			continue;
 		if (host->h[i].version == 2 && cg_has_file(s->fd[i], "cgroup.kill")) {
 			r = cg_write(s->fd[i], "cgroup.kill", "1", err);
-			if (r < 0)
+			if (r == -ENOENT || r == -ENODEV)
+				err_clear(err);
+			else if (r < 0)
 				return r;
 			continue;
 		}
@@ -258,8 +264,9 @@ static bool is_empty(int dirfd)
 {
 	struct corral_err ignored = CORRAL_ERR_INIT;
 	char buf[64];
+	int r = cg_read(dirfd, "cgroup.procs", buf, sizeof(buf), &ignored);
 
-	return cg_read(dirfd, "cgroup.procs", buf, sizeof(buf), &ignored) == 0;
+	return r == 0 || r == -ENOENT;
 }
 
 static int remove_one(const struct cg_host *host, unsigned i, const struct cg_session *s,
@@ -276,15 +283,20 @@ static int remove_one(const struct cg_host *host, unsigned i, const struct cg_se
 	r = cg_dir_open(host->h[i].fd, host->root, false, &root, err);
 	if (r >= 0)
 		r = cg_dir_open(root, name, false, &user, err);
+	if (r == -ENOENT) {
+		err_clear(err);
+		return 0;	/* the session's init removed it already */
+	}
 	if (r >= 0)
 		r = cg_rmdir(user, s->id, err);
 	if (r == -EBUSY)
 		return err_set(err, -EBUSY, "Session cgroup %s/%s/%s/%s still has processes",
 			       host->h[i].mnt, host->root, name, s->id);
-	if (r >= 0)
-		(void)cg_rmdir(root, name, err);	/* -EBUSY while other sessions live */
+	if (r < 0)
+		return r;
+	(void)cg_rmdir(root, name, err);	/* -EBUSY while other sessions live */
 	err_clear(err);
-	return r < 0 ? r : 0;
+	return 0;
 }
 
 int cg_session_remove(const struct cg_host *host, struct cg_session *s, int timeout_ms,

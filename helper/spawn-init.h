@@ -37,6 +37,14 @@ int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 int session_terminate(int init_pidfd, uint64_t grace_ms, struct corral_err *err);
 /* SIGKILL the init (the kernel then kills the namespace) and wait up to timeout_ms. */
 int session_kill_init(int init_pidfd, int timeout_ms, struct corral_err *err);
+/*
+ * Ask the init to end the session (SIGTERM: it removes the state and cgroups
+ * and exits) and wait up to wait_ms. It may well take longer: a PID namespace
+ * ends only once its processes whose parent lives outside (sshd's user child,
+ * parented by the monitor that is waiting for us) have been reaped, which
+ * happens after we reply. 0 when it ended, -ETIMEDOUT otherwise.
+ */
+int session_end_init(int init_pidfd, int wait_ms);
 /* The pid a pidfd refers to, from /proc/self/fdinfo; -ESRCH once it exited. */
 int pidfd_get_pid(int pidfd, pid_t *ret, struct corral_err *err);
 int ns_inode(pid_t pid, const char *ns, uint64_t *ret, struct corral_err *err);

@@ -163,3 +163,16 @@ int pidfd_get_pid(int pidfd, pid_t *ret, struct corral_err *err)
 	*ret = pid;
 	return 0;
 }
+
+int session_end_init(int init_pidfd, int wait_ms)
+{
+	struct pollfd p = { .fd = init_pidfd, .events = POLLIN };
+	int r;
+
+	if (syscall(SYS_pidfd_send_signal, init_pidfd, SIGTERM, NULL, 0) < 0)
+		return errno == ESRCH ? 0 : -errno;
+	do
+		r = poll(&p, 1, wait_ms);
+	while (r < 0 && errno == EINTR);
+	return r > 0 ? 0 : -ETIMEDOUT;
+}

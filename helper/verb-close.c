@@ -18,7 +18,8 @@
 #include "spawn-init.h"
 #include "state.h"
 
-#define KILL_INIT_TIMEOUT_MS 3000
+/* Not the session's end: see session_end_init(). */
+#define END_INIT_WAIT_MS 50
 
 static int verify_init(int pidfd, const struct session_state *st, struct corral_err *err)
 {
@@ -57,7 +58,8 @@ static int end_session(int pidfd, const struct session_state *st, struct corral_
 	r = session_terminate(pidfd, st->kill_grace_ms, err);
 	if (r < 0)
 		return r;
-	return session_kill_init(pidfd, KILL_INIT_TIMEOUT_MS, err);
+	(void)session_end_init(pidfd, END_INIT_WAIT_MS);
+	return 0;
 }
 
 /*
@@ -104,10 +106,10 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	r = verify_init(pidfd, &st, err);
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, true, err);
-	if (r == 0)
-		r = end_session(pidfd, &st, err);
 	if (r == 0 && cg.created)
 		(void)cg_session_oom_kills(&cg.host, &cg.s, &oom_kills, err);
+	if (r == 0)
+		r = end_session(pidfd, &st, err);
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, false, err);
 	session_cgroup_done(&cg);

@@ -200,26 +200,28 @@ static bool session_empty(struct init *in)
 }
 
 /*
- * A process that just exited leaves its cgroup a moment later: retry briefly.
- * When we are about to kill the namespace (abandoned) it stays busy; the
- * helper removes it at the user's next login or logout.
+ * A process that just exited leaves its cgroup a moment later, and a zombie
+ * whose parent is outside (sshd's user child) only once that parent reaps it,
+ * right after the helper's close returns: retry for up to two seconds. When we
+ * are about to kill the namespace (abandoned) it stays busy until we are gone;
+ * the helper removes it at the next login or logout.
  */
-static void remove_cgroup(int fd, const struct init *in)
+static void remove_cgroup(int fd, const struct init *in, bool expect_empty)
 {
-	for (int i = 0; i < 20; i++) {
+	for (int i = 0; i < 80; i++) {
 		if (unlinkat(fd, in->state_name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
 			(void)unlinkat(fd, in->uid, AT_REMOVEDIR);
 			return;
 		}
-		if (errno != EBUSY || in->kill_on_abandon)
+		if (errno != EBUSY || !expect_empty)
 			break;
 		(void)nanosleep(&(struct timespec){ 0, 25 * 1000 * 1000 }, NULL);
 	}
-	if (!in->kill_on_abandon)
+	if (expect_empty)
 		syslog(LOG_WARNING, "Failed to remove cgroup %s: %m", in->state_name);
 }
 
-static _noreturn_ void finish(struct init *in, const char *why)
+static _noreturn_ void finish(struct init *in, const char *why, bool expect_empty)
 {
 	if (unlinkat(FD_STATE, in->state_name, 0) < 0 && errno != ENOENT)
 		syslog(LOG_WARNING, "Failed to remove state %s: %m, ignoring", in->state_name);
@@ -229,7 +231,7 @@ static _noreturn_ void finish(struct init *in, const char *why)
 	 * in them). They are named like the state; the user's goes with the last session.
 	 */
 	for (unsigned i = 0; i < in->n_cgroup_fds; i++)
-		remove_cgroup(FD_CGROUP + (int)i, in);
+		remove_cgroup(FD_CGROUP + (int)i, in, expect_empty);
 	syslog(LOG_INFO, "session %s ended (%s)", in->state_name + strlen(in->uid) + 1, why);
 	/* Our exit SIGKILLs whatever is left in the namespace. */
 	_exit(EXIT_SUCCESS);
@@ -252,7 +254,7 @@ static void handle_signals(struct init *in)
 		case SIGINT:
 		case SIGHUP:
 			/* Only root outside the namespace can send these: end now. */
-			finish(in, "terminated");
+			finish(in, "terminated", true);
 		default:
 			break;
 		}
@@ -280,7 +282,7 @@ static void app_gone(struct init *in)
 	in->app_fd = -EBADF;
 	in->app_gone = true;
 	if (in->kill_on_abandon)
-		finish(in, "the PAM application exited without closing the session");
+		finish(in, "the PAM application exited without closing the session", false);
 }
 
 static void run(struct init *in)
@@ -305,7 +307,7 @@ static void run(struct init *in)
 		if (!in->app_gone && p[n + 1].revents)
 			app_gone(in);
 		if (in->app_gone && session_empty(in))
-			finish(in, "no process left");
+			finish(in, "no process left", true);
 	}
 }
 

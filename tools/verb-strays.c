@@ -107,6 +107,9 @@ static void check_pid(struct strays *s, pid_t pid)
 	if (read_proc(pid, "status", &status) < 0 || !(u = strstr(status, "\nUid:\t")) ||
 	    sscanf(u, "\nUid:\t%u", &uid) != 1 || !wanted(s, uid))
 		return;
+	/* An exited process has left its cgroups (v1 shows "/"): not a stray, just a zombie. */
+	if (strstr(status, "\nState:\tZ") || strstr(status, "\nState:\tX"))
+		return;
 	if (lookup(s, uid, &isolated, &root) < 0 || !isolated)
 		return;
 	if (read_proc(pid, "cgroup", &cgroups) < 0 || in_corral(cgroups, root))

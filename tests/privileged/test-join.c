@@ -45,10 +45,10 @@ static ino_t ns_ino(pid_t pid, const char *name)
 static int target_start(struct target *t)
 {
 	struct clone_args ca = { .flags = CLONE_PIDFD | TARGET_NS, .exit_signal = SIGCHLD };
-	int pipefd[2];
+	int pipefd[2], ready[2];
 	char c;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
+	if (pipe2(pipefd, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0)
 		return -errno;
 	ca.pidfd = (uint64_t)(uintptr_t)&t->pidfd;
 	t->pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
@@ -58,10 +58,16 @@ static int target_start(struct target *t)
 		close(pipefd[1]);
 		if (sethostname(TARGET_HOST, strlen(TARGET_HOST)) < 0)
 			_exit(1);
+		(void)!write(ready[1], "r", 1);
 		(void)!read(pipefd[0], &c, 1);
 		_exit(0);
 	}
 	close(pipefd[0]);
+	close(ready[1]);
+	/* Joined before it set its hostname, a test would see the host's. */
+	if (read(ready[0], &c, 1) != 1)
+		return -EIO;
+	close(ready[0]);
 	t->hold = pipefd[1];
 	return 0;
 }

@@ -112,7 +112,10 @@ out=$("$corralctl" strays --config "$TL_CONF" "$alice" "$bob")
 rc=$?
 is "$rc" 1 "corralctl strays exits 1 when it finds a process outside corral"
 like "$out" "^$stray +$bob +sleep$" "it lists bob's process started outside any session"
-unlike "$out" " $alice " "it does not list alice's processes inside her session"
+unlike "$out" " $alice " "it does not list alice's processes inside her session" ||
+	for p in $(printf '%s\n' "$out" | awk -v u="$alice" '$2 == u { print $1 }'); do
+		diag "$p: $(tr '\n' ' ' < "/proc/$p/cgroup" 2>&1) ppid $(awk '/^PPid/ { print $2 }' "/proc/$p/status" 2>&1)"
+	done
 kill "$stray"
 touch "$work/live-go"
 wait "$live"

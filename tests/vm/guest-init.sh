@@ -1,0 +1,100 @@
+#!/bin/busybox sh
+# PID 1 of the test VM (copied into the initramfs by run-in-vm.sh as /init).
+# Loads the 9p/virtio/overlay modules, mounts the host's root (9p, read-only)
+# at /host, makes /etc, /home, /var and /root writable with overlays (tmpfs
+# upper), /tmp, /run, /var/tmp tmpfs, mounts proc, sysfs, devtmpfs, devpts and
+# a unified cgroup2 hierarchy, then runs /out/command (written by the host on
+# the second, writable 9p share "out") chrooted into /host as root, in a leaf
+# cgroup as a service of a systemd host would be. Its stdout, stderr and exit
+# status go to /out/stdout, /out/stderr, /out/rc; then the VM powers off.
+# Messages of this script go to the serial console (the host's console.log).
+
+PATH=/bin
+export PATH
+/bin/busybox mkdir -p /proc /sys /dev /host /out /rw /tmp
+/bin/busybox --install -s /bin
+
+say() { echo "corral-vm-init: $*" > /dev/console; }
+die() {
+	say "FATAL: $*"
+	echo "$*" > /out/init-error 2>/dev/null
+	sync
+	poweroff -f
+	sleep 60
+}
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+exec < /dev/null > /dev/console 2>&1
+
+while read -r mod; do
+	insmod "/modules/$mod" || die "insmod $mod failed"
+done < /modules/order
+
+# The virtio devices may take a moment to show up after virtio_pci loads.
+mnt9p() { # TAG DIR OPTS
+	i=0
+	until mount -t 9p -o "trans=virtio,version=9p2000.L,msize=512000,$3" "$1" "$2" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -ge 50 ] && die "cannot mount the 9p share '$1'"
+		sleep 0.1
+	done
+}
+mnt9p out /out cache=none
+mnt9p host /host ro,cache=loose
+[ -f /out/command ] || die "no /out/command on the out share"
+
+# Writable places. /etc, /home, /var and /root keep the host's contents
+# (overlays over the read-only share); what the tests write stays in the VM.
+mount -t tmpfs -o mode=0755,size=256m rw /rw || die "tmpfs /rw"
+for d in etc home var root; do
+	[ -d "/host/$d" ] || continue
+	mkdir -p "/rw/$d/upper" "/rw/$d/work"
+	mount -t overlay "vm-$d" -o "lowerdir=/host/$d,upperdir=/rw/$d/upper,workdir=/rw/$d/work" "/host/$d" ||
+		die "cannot overlay /$d"
+done
+mount -t tmpfs -o mode=1777,size=256m tmp /host/tmp || die "tmpfs /tmp"
+mount -t tmpfs -o mode=1777,size=64m vartmp /host/var/tmp || die "tmpfs /var/tmp"
+mount -t tmpfs -o mode=0755,size=64m run /host/run || die "tmpfs /run"
+mkdir -p /host/run/lock /host/run/corral-vm
+chmod 1777 /host/run/lock
+
+mount -t proc proc /host/proc || die "proc"
+mount -t sysfs sysfs /host/sys || die "sysfs"
+mount -t devtmpfs devtmpfs /host/dev || die "devtmpfs"
+mkdir -p /host/dev/pts /host/dev/shm /host/dev/mqueue
+mount -t devpts -o newinstance,gid=5,mode=620,ptmxmode=0666 devpts /host/dev/pts || die "devpts"
+ln -sf pts/ptmx /host/dev/ptmx 2>/dev/null
+# What udev/systemd would add to a devtmpfs (bash's process substitution needs /dev/fd).
+ln -sfn /proc/self/fd /host/dev/fd
+ln -sf /proc/self/fd/0 /host/dev/stdin
+ln -sf /proc/self/fd/1 /host/dev/stdout
+ln -sf /proc/self/fd/2 /host/dev/stderr
+mount -t tmpfs -o mode=1777 shm /host/dev/shm || die "tmpfs /dev/shm"
+mount -t mqueue mqueue /host/dev/mqueue 2>/dev/null
+# Unified only, with systemd's mount options; controllers enabled at the top
+# and the command in a leaf, as a service on a current distribution.
+mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /host/sys/fs/cgroup ||
+	die "cannot mount cgroup2"
+for c in cpu io memory pids; do
+	echo "+$c" > /host/sys/fs/cgroup/cgroup.subtree_control || die "cannot enable the $c controller"
+done
+mkdir /host/sys/fs/cgroup/corral-vm.scope || die "cannot create the test's cgroup"
+
+hostname corral-vm
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+
+cp /out/command /host/run/corral-vm/command || die "cannot copy the command"
+say "running the command"
+sh -c 'echo $$ > /host/sys/fs/cgroup/corral-vm.scope/cgroup.procs || exit 126; exec "$@"' sh \
+	chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+	HOME=/root LANG=C.UTF-8 TERM=dumb USER=root LOGNAME=root SHELL=/bin/bash \
+	/bin/bash /run/corral-vm/command > /out/stdout 2> /out/stderr < /dev/null
+rc=$?
+dmesg > /out/dmesg 2>/dev/null
+echo "$rc" > /out/rc
+sync
+say "command exited with $rc, powering off"
+poweroff -f
+sleep 60
