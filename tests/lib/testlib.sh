@@ -197,7 +197,7 @@ tl_cleanup() {
 		done
 	done
 	for pid in "${TL_PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null
+		tl_kill_tree "$pid"
 	done
 	sleep 0.1
 	tl_cleanup_cgroups
@@ -208,6 +208,16 @@ tl_cleanup() {
 		groupdel "$u" >/dev/null 2>&1
 	done
 	exit "$status"
+}
+
+# SIGKILL a process and all its descendants, by pid (an sshd's per-connection
+# monitors run as root and outlive their listener).
+tl_kill_tree() {
+	local child
+	for child in $(ps -eo pid=,ppid= | awk -v p="$1" '$2 == p { print $1 }'); do
+		tl_kill_tree "$child"
+	done
+	kill -KILL "$1" 2>/dev/null
 }
 
 # --- users, configuration, PAM ----------------------------------------------

@@ -13,8 +13,14 @@ tl_group corral-t-$$-adm
 usermod -aG "corral-t-$$-adm" "$carol"
 host_pidns=$(readlink /proc/self/ns/pid)
 pidns_of_login() { tl_login "$1" -- readlink /proc/self/ns/pid; }
-# A live corral-init anywhere (zombies wait for the host's PID 1, not for us).
-no_init_left() { ! ps -eo stat=,comm= | awk '$1 !~ /^Z/ && $2 == "corral-init" { f = 1 } END { exit !f }'; }
+# No process is left in any cgroup of this test's root: no init, no half-made session.
+no_init_left() {
+	local root
+	for root in $(tl_cgroup_roots); do
+		[ -z "$(find "$root" -name cgroup.procs -exec cat {} +)" ] || return 1
+	done
+	return 0
+}
 no_state() {
 	local left
 	left=$(find /run/corral/sessions -mindepth 1 ! -name .lock -printf '%p %y %u %m\n' 2>/dev/null)
