@@ -125,10 +125,10 @@ is "$?" 0 "with nothing outside, corralctl strays exits 0"
 # --- many logins -------------------------------------------------------------------------
 tl_conf '[defaults]' 'memory_max = 256M' 'pids_max = 100' 'cpu_max = 200%'
 fails=0
-for i in $(seq 1 200); do
+for i in $(seq 1 500); do
 	tl_login "$alice" -- true >/dev/null 2>&1 || fails=$((fails + 1))
 done
-is "$fails" 0 "200 logins and logouts in a row all succeed"
+is "$fails" 0 "500 logins and logouts in a row all succeed"
 check "... and leave no session or user cgroup behind" -- tl_wait_for 3 cg_gone
 is "$(tl_sessions_of "$auid")" 0 "... and no session state"
 
