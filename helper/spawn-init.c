@@ -214,6 +214,15 @@ static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, uin
 
 	(void)snprintf(uid, sizeof(uid), "%u", (unsigned)spec->uid);
 	(void)snprintf(cg, sizeof(cg), "--cgroup-fds=%u", spec->n_cg_root_fds);
+	/*
+	 * A session and process group of its own: whatever signals the PAM
+	 * application's group (timeout(1), ^C or a hangup in root's terminal
+	 * around su) must not reach the session's init.
+	 */
+	if (setsid() < 0) {
+		err_errno(&err, -errno, "Failed to make the session init a session leader");
+		child_fail(sync_fd, &err);
+	}
 	if (enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
 	    mount_cgroup_view(spec->cg_host, &err) < 0 ||
 	    setup_hostname(spec->hostname, host_uts, &err) < 0 || setup_fds(spec, &sync_fd, &err) < 0)

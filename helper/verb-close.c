@@ -101,6 +101,13 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	if (r < 0)
 		return r;
 	r = state_read(state_fd, id.uid, proto_str(req, PF_SESSION_ID), &st, err);
+	if (r == -ENOENT && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+		/* The init ended the session already (its last process exited): nothing to do. */
+		hlog(LOG_INFO, "session %s of user '%s' had already ended",
+		     proto_str(req, PF_SESSION_ID), id.name);
+		err_clear(err);
+		return 1;
+	}
 	if (r < 0)
 		return r;
 	r = verify_init(pidfd, &st, err);
@@ -150,6 +157,8 @@ int verb_close(struct helper *h)
 		r = err_set(&err, -EBADMSG, "Expected a close request with the init's pidfd");
 	if (r == 0)
 		r = close_session(h, &req, pidfd, &err);
+	if (r > 0)
+		r = 0;	/* already ended */
 	if (r < 0)
 		hlog(LOG_ERR, "Failed to close session %s of user '%s': %s",
 		     proto_str(&req, PF_SESSION_ID), proto_str(&req, PF_USER), err.msg);
