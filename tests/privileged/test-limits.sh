@@ -21,7 +21,7 @@ awk '$9 == "cgroup" { f = 1 } END { exit !f }' /proc/self/mountinfo && version=1
 
 # --- memory -------------------------------------------------------------------
 tl_conf '[defaults]' 'memory_max = 64M' 'memory_swap_max = 0'
-tl_login_bg "$bob" -- sh -c 'while :; do sleep 0.2; done'
+tl_login_bg "$bob" -- sleep 300
 bob_app=$TL_BG
 tl_wait_for 5 pgrep -u "$bob" -x sleep >/dev/null
 out=$(tl_login_t 60 "$alice" -- sh -c "$hog mem 128; echo hog-exit=\$?" 2>&1)
