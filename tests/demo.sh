@@ -8,9 +8,19 @@ driver=$build/tests/privileged/pamdrive
 user=corral-demo-$$
 confdir=$(mktemp -d -p /run corral-demo.XXXXXX)
 
+# corral's cgroup root (cgroup_root = corral) is made at the first login; a demo on a
+# machine that had none leaves none behind (rmdir only removes empty cgroups).
+cgroup_roots() {
+  awk '$9 == "cgroup" || $9 == "cgroup2" { print $5 "/corral" }' /proc/self/mountinfo
+}
+fresh_roots=$(for d in $(cgroup_roots); do [ -d "$d" ] || echo "$d"; done)
+
 cleanup() {
   userdel -r "$user" >/dev/null 2>&1 || true
   rm -rf "$confdir"
+  for d in $fresh_roots; do
+    rmdir "$d/inits" "$d" 2>/dev/null || true
+  done
 }
 trap cleanup EXIT
 
