@@ -1,6 +1,6 @@
 #!/bin/bash
 # Developer entry point (run as root on Debian 12 / Ubuntu 22.04+):
-#   ./dev.sh deps   install the build and test dependencies (apt-get)
+#   ./dev.sh deps   install the build and test dependencies (apt-get; 'deps test' adds the VM's)
 #   ./dev.sh demo   deps, build, install, then an isolated login of a throwaway user
 #   ./dev.sh test   deps, build (normal and ASan/UBSan), run every test suite
 set -euo pipefail
@@ -12,14 +12,26 @@ DEPS=(
   libpam-modules libpam-runtime login passwd procps util-linux psmisc
   openssh-server openssh-client mandoc strace python3
 )
+# The vm suite only: a cgroup v2 kernel under QEMU (tests/vm/run-in-vm.sh).
+VM_DEPS=(qemu-system-x86 linux-image-amd64 busybox-static kmod)
 
-deps() {
-  local missing
-  missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "${DEPS[@]}" 2>&1 | grep -v '^ii ' || true)
+# install [apt-get options...] -- packages...: only when one is missing.
+install() {
+  local opts=() missing
+  while [ "$1" != -- ]; do opts+=("$1"); shift; done
+  shift
+  missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' "$@" 2>&1 | grep -v '^ii ' || true)
   [ -z "$missing" ] && return 0
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq "${DEPS[@]}" >/dev/null
+  apt-get install -y -qq "${opts[@]}" "$@" >/dev/null
+}
+
+deps() {
+  install -- "${DEPS[@]}"
+  # Without recommends: qemu's would bring a GUI stack.
+  [ "${1:-}" = test ] && install --no-install-recommends -- "${VM_DEPS[@]}"
+  return 0
 }
 
 build() {
@@ -66,8 +78,8 @@ demo() {
 }
 
 case "${1:-}" in
-  deps) deps ;;
+  deps) deps "${2:-}" ;;
   demo) deps; demo ;;
-  test) deps; run_tests ;;
+  test) deps test; run_tests ;;
   *) echo "usage: $0 deps|demo|test" >&2; exit 2 ;;
 esac

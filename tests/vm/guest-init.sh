@@ -1,13 +1,15 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # PID 1 of the test VM (copied into the initramfs by run-in-vm.sh as /init).
 # Loads the 9p/virtio/overlay modules, mounts the host's root (9p, read-only)
 # at /host, makes /etc, /home, /var and /root writable with overlays (tmpfs
-# upper), /tmp, /run, /var/tmp tmpfs, mounts proc, sysfs, devtmpfs, devpts and
-# a unified cgroup2 hierarchy, then runs /out/command (written by the host on
-# the second, writable 9p share "out") chrooted into /host as root, in a leaf
-# cgroup as a service of a systemd host would be. Its stdout, stderr and exit
-# status go to /out/stdout, /out/stderr, /out/rc; then the VM powers off.
-# Messages of this script go to the serial console (the host's console.log).
+# upper) and /tmp, /run, /var/tmp tmpfs, mounts proc, sysfs, devtmpfs, devpts
+# and a unified cgroup2 hierarchy, moves the host's root to / (as switch_root
+# does), then runs /out/command (written by the host on the second, writable
+# 9p share "out") chrooted into it as root, in a leaf cgroup as a service of a
+# systemd host would be. Its stdout, stderr and exit status go to /out/stdout,
+# /out/stderr, /out/rc; then the VM powers off. Messages of this script go to
+# the serial console (the host's console.log).
 
 PATH=/bin
 export PATH
@@ -75,8 +77,14 @@ mount -t tmpfs -o mode=1777 shm /host/dev/shm || die "tmpfs /dev/shm"
 mount -t mqueue mqueue /host/dev/mqueue 2>/dev/null
 # Unified only, with systemd's mount options; controllers enabled at the top
 # and the command in a leaf, as a service on a current distribution.
-mount -t cgroup2 -o nsdelegate,memory_recursiveprot cgroup2 /host/sys/fs/cgroup ||
-	die "cannot mount cgroup2"
+# corral_vm.cgroup2_opts= on the kernel command line (run-in-vm.sh sets it
+# from CORRAL_VM_CGROUP2_OPTS) overrides the options.
+cg2opts=nsdelegate,memory_recursiveprot
+for arg in $(cat /proc/cmdline); do
+	case $arg in corral_vm.cgroup2_opts=*) cg2opts=${arg#*=} ;; esac
+done
+mount -t cgroup2 -o "$cg2opts" cgroup2 /host/sys/fs/cgroup ||
+	die "cannot mount cgroup2 with options '$cg2opts'"
 for c in cpu io memory pids; do
 	echo "+$c" > /host/sys/fs/cgroup/cgroup.subtree_control || die "cannot enable the $c controller"
 done
@@ -86,9 +94,17 @@ hostname corral-vm
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 
 cp /out/command /host/run/corral-vm/command || die "cannot copy the command"
+
+# The host's root becomes the root of the mount namespace, as switch_root
+# does: a plain chroot is not enough, since setns(CLONE_NEWNS) (corral joins
+# a session's mount namespace) puts the caller at the namespace's root. This
+# process keeps the initramfs as its root (a root covered by a mount stays
+# what it was), so /out and busybox stay at hand; the host's root is "." now.
+cd /host || die "cannot cd to /host"
+mount --move /host / || die "cannot move the host's root to /"
 say "running the command"
-sh -c 'echo $$ > /host/sys/fs/cgroup/corral-vm.scope/cgroup.procs || exit 126; exec "$@"' sh \
-	chroot /host /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+sh -c 'echo $$ > ./sys/fs/cgroup/corral-vm.scope/cgroup.procs || exit 126; exec "$@"' sh \
+	chroot . /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LANG=C.UTF-8 TERM=dumb USER=root LOGNAME=root SHELL=/bin/bash \
 	/bin/bash /run/corral-vm/command > /out/stdout 2> /out/stderr < /dev/null
 rc=$?

@@ -12,13 +12,15 @@
 # that does not come up, or a timeout is an error (exit 99, with the reason on
 # stderr, and a TAP "Bail out!" on stdout with --tap): never a skip.
 #
-# Runs as root. COMMAND runs with the host's cwd, PATH, HOME=/root, and every
-# CORRAL_* variable (CORRAL_BUILD, CORRAL_SRC, CORRAL_TEST_STRICT...) of the
-# caller; CORRAL_VM=1 tells it where it is. The build tree is read-only there.
-# Knobs: CORRAL_VM_KVER (kernel version, default: the newest
-# /boot/vmlinuz-*-amd64 with modules), CORRAL_VM_MEM (MiB, 1024),
-# CORRAL_VM_CPUS (2), CORRAL_VM_KEEP=1 (keep the run directory: console log,
-# dmesg, command).
+# Runs as root. COMMAND runs with the host's cwd, a standard PATH, HOME=/root,
+# and the caller's CORRAL_* (CORRAL_BUILD, CORRAL_SRC, CORRAL_TEST_STRICT...),
+# MALLOC_PERTURB_, LD_LIBRARY_PATH and *SAN_OPTIONS; CORRAL_VM=1 tells it where
+# it is. The build tree is read-only there. Knobs: CORRAL_VM_KVER (kernel
+# version, default: the newest /boot/vmlinuz-*-amd64 with modules),
+# CORRAL_VM_MEM (MiB, 1024), CORRAL_VM_CPUS (2), CORRAL_VM_CGROUP2_OPTS (the
+# cgroup2 mount options, default systemd's nsdelegate,memory_recursiveprot),
+# CORRAL_VM_APPEND (more kernel arguments), CORRAL_VM_KEEP=1 (keep the run
+# directory: console log, dmesg, command).
 set -uo pipefail
 
 timeout=600
@@ -132,9 +134,11 @@ fi
 # --- one run ---------------------------------------------------------------------
 run=$(mktemp -d "$cache/run.XXXXXX") || fail "mktemp in $cache"
 mkdir "$run/share"
-qpid= tails=()
+qpid=''
+tails=()
+# shellcheck disable=SC2317 # run by the EXIT trap
 cleanup() {
-	[ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null
+	[ -n "$qpid" ] && kill -KILL "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
 	for p in "${tails[@]}"; do kill "$p" 2>/dev/null; done
 	if [ "${CORRAL_VM_KEEP:-}" = 1 ]; then
 		echo "run-in-vm: kept $run" >&2
@@ -165,7 +169,7 @@ start=$SECONDS
 "$qemu" -accel tcg -nodefaults -no-user-config -display none -monitor none \
 	-no-reboot -m "${CORRAL_VM_MEM:-1024}" -smp "${CORRAL_VM_CPUS:-2}" \
 	-kernel "$kernel" -initrd "$initramfs" \
-	-append "console=ttyS0 quiet panic=-1 ${CORRAL_VM_APPEND:-}" \
+	-append "console=ttyS0 quiet panic=-1 ${CORRAL_VM_CGROUP2_OPTS:+corral_vm.cgroup2_opts=$CORRAL_VM_CGROUP2_OPTS} ${CORRAL_VM_APPEND:-}" \
 	-serial "file:$run/console.log" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$run/share,mount_tag=out,security_model=none,multidevs=remap" \
@@ -201,10 +205,11 @@ console_tail() {
 }
 
 # Kernel trouble is worth knowing about even when the command passed.
-if [ -s "$run/share/dmesg" ] &&
-	grep -Eq 'BUG:|Oops|WARNING: CPU|Call Trace|general protection|Kernel panic' "$run/share/dmesg"; then
+# (An OOM kill's report has a Call Trace too, and is no problem: not matched.)
+trouble='BUG:|Oops|WARNING: CPU|general protection|Kernel panic|blocked for more than'
+if [ -s "$run/share/dmesg" ] && grep -Eq "$trouble" "$run/share/dmesg"; then
 	echo "run-in-vm: the guest kernel logged a problem:" >&2
-	grep -E -A 12 'BUG:|Oops|WARNING: CPU|Kernel panic' "$run/share/dmesg" | head -n 60 | sed 's/^/  | /' >&2
+	grep -E -A 12 "$trouble" "$run/share/dmesg" | head -n 60 | sed 's/^/  | /' >&2
 fi
 
 if [ "$timed_out" = 1 ]; then

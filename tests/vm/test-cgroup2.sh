@@ -41,8 +41,8 @@ cleanup() {
 trap cleanup EXIT
 
 check "a cgroup can be created under the root" -- mkdir "$parent"
-echo "+memory +pids +cpu" > "$parent/cgroup.subtree_control"
-ok $? "+memory +pids +cpu can be enabled in its subtree_control"
+check "+memory +pids +cpu can be enabled in its subtree_control" -- \
+	sh -c 'echo "+memory +pids +cpu" > "$1/cgroup.subtree_control"' sh "$parent"
 check "a child cgroup can be created" -- mkdir "$child"
 like " $(cat "$child/cgroup.controllers" 2>&1) " ' cpu .*memory pids ' \
 	"the child's cgroup.controllers has cpu, memory and pids"
