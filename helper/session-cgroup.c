@@ -103,6 +103,8 @@ int session_cgroup_release_app(struct session_cgroup *sc, pid_t app, const char 
 
 		if (!c2 || c2[1] != '/')
 			continue;
+		/* "0::/path" is the unified hierarchy: line "0", an empty controller list. */
+		*c1 = '\0';
 		*c2 = '\0';
 		h = find_hier(&sc->host, c1 + 1, streq(line, "0") && c1[1] == '\0');
 		if (h < 0 || sc->s.fd[h] < 0)

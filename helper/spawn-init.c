@@ -110,9 +110,14 @@ static int mount_hier(const struct cg_hier *h, struct corral_err *err)
 {
 	unsigned long flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
-	if (h->version == 2)
-		return mount("cgroup2", h->mnt, "cgroup2", flags, NULL) < 0 ?
-			       err_errno(err, -errno, "Failed to mount the session's cgroup2 view") : 0;
+	if (h->version == 2) {
+		/* The same superblock mounted again in place is EBUSY: the host's view goes first. */
+		if (umount2(h->mnt, MNT_DETACH) < 0)
+			return err_errno(err, -errno, "Failed to unmount the host's view of %s", h->mnt);
+		if (mount("cgroup2", h->mnt, "cgroup2", flags, NULL) < 0)
+			return err_errno(err, -errno, "Failed to mount the session's cgroup2 view");
+		return 0;
+	}
 	if (mkdir(h->mnt, 0755) < 0 && errno != EEXIST)
 		return err_errno(err, -errno, "Failed to create %s", h->mnt);
 	if (mount("cgroup", h->mnt, "cgroup", flags, h->opts) < 0)

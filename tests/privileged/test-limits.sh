@@ -85,8 +85,13 @@ if [ "$version" = 1 ]; then
 	like "$(tail -n 3 "$TL_LOG")" "memory_high: needs cgroup v2" "the log says why"
 else
 	tl_conf '[defaults]' 'memory_high = 64M' 'memory_max = 128M'
-	out=$(tl_login "$alice" -- cat /sys/fs/cgroup/../memory.high 2>&1)
-	is $? 0 "memory_high on a cgroup v2 host is accepted"
+	tl_login_bg "$alice" -- sh -c "touch $work/high; while [ ! -e $work/high-go ]; do sleep 0.05; done"
+	high=$TL_BG
+	check "memory_high on a cgroup v2 host is accepted" -- tl_wait_for 10 test -e "$work/high"
+	is "$(cat "$mem_hier/$TL_CGROUP_ROOT/$auid/memory.high" 2>&1)" $((64 << 20)) \
+		"... and is the user's memory.high"
+	touch "$work/high-go"
+	wait "$high"
 fi
 check "a refused login leaves no session cgroup" -- tl_wait_for 3 cg_gone
 
