@@ -132,12 +132,19 @@ static void names_done(struct names *l)
 
 static int names_add(struct names *l, const char *dir, const char *name, struct corral_err *err)
 {
+	char *copy;
+
 	if (l->n >= CONF_DROPINS_MAX)
 		return conf_err_at(err, -E2BIG, dir, 0, NULL, NULL, "more than %d *.conf files",
 				   CONF_DROPINS_MAX);
-	if (conf_grow((void **)&l->v, &l->alloc, l->n, sizeof(*l->v)) < 0 ||
-	    !(l->v[l->n] = strdup(name)))
+	if (conf_grow((void **)&l->v, &l->alloc, l->n, sizeof(*l->v)) < 0)
 		return err_set(err, -ENOMEM, "Out of memory");
+	copy = strdup(name);
+	if (!copy)
+		return err_set(err, -ENOMEM, "Out of memory");
+	/* Store, then count: gcc 12's -fanalyzer loses the pointer (reports a leak) when the
+	 * store sits in a condition or uses l->n++ as the index. */
+	l->v[l->n] = copy;
 	l->n++;
 	return 0;
 }
