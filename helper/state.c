@@ -187,21 +187,13 @@ static int parse_line(struct session_state *s, const char *key, const char *v)
 	return -EINVAL;
 }
 
-int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
-	       struct corral_err *err)
+int state_parse(char *text, const char *path, uid_t uid, const char *id,
+		struct session_state *ret, struct corral_err *err)
 {
-	_cleanup_free_ char *buf = NULL;
 	struct session_state s = { 0 };
-	char path[64], *line, *save = NULL;
-	int r;
+	char *line, *save = NULL;
 
-	if (!state_valid_id(id))
-		return err_set(err, -EINVAL, "Invalid session id '%.32s'", id);
-	state_path(path, sizeof(path), uid, id);
-	r = fd_read_file_at(dirfd, path, STATE_MAX, &buf, NULL, err);
-	if (r < 0)
-		return r;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *eq = strchr(line, '=');
 
 		if (!eq)
@@ -216,6 +208,22 @@ int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
 			       id);
 	*ret = s;
 	return 0;
+}
+
+int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
+	       struct corral_err *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	char path[64];
+	int r;
+
+	if (!state_valid_id(id))
+		return err_set(err, -EINVAL, "Invalid session id '%.32s'", id);
+	state_path(path, sizeof(path), uid, id);
+	r = fd_read_file_at(dirfd, path, STATE_MAX, &buf, NULL, err);
+	if (r < 0)
+		return r;
+	return state_parse(buf, path, uid, id, ret, err);
 }
 
 void state_remove(int dirfd, uid_t uid, const char *id)
