@@ -6,11 +6,15 @@
 #include "macro.h"
 #include "parse-util.h"
 
-/* Parse the leading run of decimal digits; *end points past it. */
+/*
+ * Parse the leading run of decimal digits; *end points past it, even when the
+ * value overflows (-ERANGE): "99999999999999999999x" is malformed, not too big.
+ */
 static int parse_digits(const char *s, uint64_t *ret, const char **end)
 {
 	uint64_t v = 0;
 	const char *p = s;
+	bool overflow = false;
 
 	if (!s || *s < '0' || *s > '9')
 		return -EINVAL;
@@ -18,11 +22,14 @@ static int parse_digits(const char *s, uint64_t *ret, const char **end)
 		unsigned d = (unsigned)(*p - '0');
 
 		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
+			overflow = true;
+		else
+			v = v * 10 + d;
 	}
-	*ret = v;
 	*end = p;
+	if (overflow)
+		return -ERANGE;
+	*ret = v;
 	return 0;
 }
 
@@ -33,10 +40,10 @@ int parse_u64(const char *s, uint64_t *ret)
 	int r;
 
 	r = parse_digits(s, &v, &end);
+	if (r == -EINVAL || *end != '\0')
+		return -EINVAL;
 	if (r < 0)
 		return r;
-	if (*end != '\0')
-		return -EINVAL;
 	*ret = v;
 	return 0;
 }
@@ -76,17 +83,18 @@ int parse_size(const char *s, uint64_t *ret)
 	int r;
 
 	r = parse_digits(s, &v, &end);
-	if (r < 0)
+	if (r == -EINVAL)
 		return r;
 	if (*end == '\0') {
-		*ret = v;
-		return 0;
+		if (r == 0)
+			*ret = v;
+		return r;
 	}
 	if (end[1] != '\0')
 		return -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (*end == units[i].suffix)
-			return mul_checked(v, units[i].factor, ret);
+			return r < 0 ? r : mul_checked(v, units[i].factor, ret);
 	return -EINVAL;
 }
 
@@ -118,11 +126,11 @@ int parse_duration_ms(const char *s, uint64_t *ret)
 	int r;
 
 	r = parse_digits(s, &v, &end);
-	if (r < 0)
+	if (r == -EINVAL)
 		return r;
 	for (size_t i = 0; i < ARRAY_SIZE(units); i++)
 		if (streq(end, units[i].suffix))
-			return mul_checked(v, units[i].factor, ret);
+			return r < 0 ? r : mul_checked(v, units[i].factor, ret);
 	return -EINVAL;
 }
 

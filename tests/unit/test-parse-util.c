@@ -25,6 +25,8 @@ static const struct num_case u64_cases[] = {
 	{ "18446744073709551615", 0, UINT64_MAX },
 	{ "18446744073709551616", -ERANGE, 0 },
 	{ "99999999999999999999999", -ERANGE, 0 },
+	/* Found by fuzzing: too many digits, then junk, is malformed (was -ERANGE). */
+	{ "99999999999999999999999x", -EINVAL, 0 },
 	{ "10G", -EINVAL, 0 },
 	{ "0x10", -EINVAL, 0 },
 	{ "-1", -EINVAL, 0 },
@@ -60,6 +62,8 @@ static const struct num_case size_cases[] = {
 	{ "", -EINVAL, 0 },
 	{ "1e3", -EINVAL, 0 },
 	{ "1P", -EINVAL, 0 },
+	{ "99999999999999999999999K", -ERANGE, 0 },
+	{ "99999999999999999999999KB", -EINVAL, 0 },
 };
 
 static const struct num_case duration_cases[] = {
@@ -72,6 +76,8 @@ static const struct num_case duration_cases[] = {
 	{ "18446744073709551615ms", 0, UINT64_MAX },
 	{ "18446744073709551615", -ERANGE, 0 },
 	{ "18446744073709551615m", -ERANGE, 0 },
+	{ "99999999999999999999999ms", -ERANGE, 0 },
+	{ "99999999999999999999999h", -EINVAL, 0 },
 	{ "5 s", -EINVAL, 0 },
 	{ " 5s", -EINVAL, 0 },
 	{ "5s ", -EINVAL, 0 },
