@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cover-mounts.h"
 #include "fd-util.h"
 #include "macro.h"
 #include "spawn-init.h"
@@ -78,15 +79,22 @@ static pid_t clone_pidfd(uint64_t flags, int cgroup_fd, int *ret_pidfd)
 /*
  * Before any other mount: make every mount a slave, so nothing we (or a
  * root user inside) mount propagates back to the host. pam_namespace only
- * does this when asked (mount_private); we always do.
+ * does this when asked (mount_private); we always do. Then the session's own
+ * procfs on /proc and over any other procfs or mqueue of the host.
  */
 static int setup_mounts(struct corral_err *err)
 {
+	_cleanup_(cover_list_free) struct cover_list others = {};
+	int r;
+
 	if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
 		return err_errno(err, -errno, "Failed to make the mount tree a slave");
+	r = cover_list_read(&others, err);
+	if (r < 0)
+		return r;
 	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		return err_errno(err, -errno, "Failed to mount a procfs on /proc");
-	return 0;
+	return cover_list_apply(&others, err);
 }
 
 /*
