@@ -101,6 +101,10 @@ int conf_grow(void **array, size_t *n_alloc, size_t n, size_t elem_size);
 char *conf_escape(char *buf, size_t size, const char *s, size_t len, size_t max);
 int conf_err_at(struct corral_err *err, int code, const char *path, unsigned line,
 		const struct conf_section *s, const char *key, const char *fmt, ...) _printf_(7, 8);
+#ifdef __clang_analyzer__
+/* Like err_set(), it always returns a negative errno: see lib/error.h. */
+#define conf_err_at(...) err_analyzer_negative_(conf_err_at(__VA_ARGS__))
+#endif
 bool conf_name_valid(const char *s);
 int conf_names_next(const char **p, char name[CONF_NAME_MAX + 1]);
 void conf_ascii_lower(char *dst, const char *src, size_t size);

@@ -6,6 +6,9 @@
 
 #include "conf-internal.h"
 
+/* The definition below, not conf-internal.h's model of it for the analyzer. */
+#undef conf_err_at
+
 #define PATH_QUOTE_MAX 200
 
 /* Make room for one more element in a doubling array; *array is untouched on failure. */

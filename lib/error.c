@@ -5,6 +5,11 @@
 
 #include "error.h"
 
+/* The definitions below, not error.h's model of them for the analyzer. */
+#undef err_set
+#undef err_errno
+#undef err_wrap
+
 static void vset(struct corral_err *err, int code, const char *fmt, va_list ap)
 {
 	err->code = code < 0 ? code : -EIO;

@@ -30,3 +30,20 @@ int err_errno(struct corral_err *err, int code, const char *fmt, ...) _printf_(3
 int err_wrap(struct corral_err *err, const char *fmt, ...) _printf_(2, 3);
 
 void err_clear(struct corral_err *err);
+
+#ifdef __clang_analyzer__
+/*
+ * clang-analyzer sees one file at a time: it takes these for calls that may
+ * return >= 0 and then follows impossible paths where a failed call "succeeded"
+ * without writing its outputs. Tell it what error.c guarantees: the result is
+ * always a negative errno. Compiled code never sees this.
+ */
+static inline int err_analyzer_negative_(int r)
+{
+	__builtin_assume(r < 0);
+	return r;
+}
+#define err_set(...) err_analyzer_negative_(err_set(__VA_ARGS__))
+#define err_errno(...) err_analyzer_negative_(err_errno(__VA_ARGS__))
+#define err_wrap(...) err_analyzer_negative_(err_wrap(__VA_ARGS__))
+#endif
