@@ -99,15 +99,15 @@ static int write_once(int dirfd, const struct session_state *s, const char *buf,
 	return fd_write_file_atomic_at(ufd, s->id, buf, len, 0600, err);
 }
 
-/* One "app_cgroup=LINE" per line of /proc/PID/cgroup. */
-static int append_app_cgroups(char *buf, size_t size, int n, const char *lines)
+/* One "KEY=LINE" per line of a multi-line field (app_cgroups, limits). */
+static int append_lines(char *buf, size_t size, int n, const char *key, const char *lines)
 {
-	char copy[sizeof(((struct session_state *)NULL)->app_cgroups)], *save = NULL;
+	char copy[1024], *save = NULL;
 
 	(void)snprintf(copy, sizeof(copy), "%s", lines);
 	for (char *l = strtok_r(copy, "\n", &save); l && n >= 0 && (size_t)n < size;
 	     l = strtok_r(NULL, "\n", &save))
-		n += snprintf(buf + n, size - (size_t)n, "app_cgroup=%s\n", l);
+		n += snprintf(buf + n, size - (size_t)n, "%s=%s\n", key, l);
 	return n;
 }
 
@@ -124,7 +124,9 @@ int state_write(int dirfd, const struct session_state *s, struct corral_err *err
 		     s->pidns, s->started, s->kill_on_logout ? "yes" : "no", s->kill_grace_ms,
 		     s->cgroup_root);
 	if (n >= 0 && (size_t)n < sizeof(buf))
-		n = append_app_cgroups(buf, sizeof(buf), n, s->app_cgroups);
+		n = append_lines(buf, sizeof(buf), n, "app_cgroup", s->app_cgroups);
+	if (n >= 0 && (size_t)n < sizeof(buf))
+		n = append_lines(buf, sizeof(buf), n, "limit", s->limits);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return err_set(err, -E2BIG, "Session state does not fit in %d bytes", STATE_MAX);
 	/* The user's last other session may remove sessions/<uid> under our feet: retry. */
@@ -140,6 +142,16 @@ static int copy_str(char *dst, size_t size, const char *v)
 	if (strlen(v) >= size)
 		return -E2BIG;
 	memcpy(dst, v, strlen(v) + 1);
+	return 0;
+}
+
+static int add_line(char *field, size_t size, const char *v)
+{
+	size_t len = strlen(field);
+
+	if (len + strlen(v) + 2 > size)
+		return -E2BIG;
+	(void)snprintf(field + len, size - len, "%s\n", v);
 	return 0;
 }
 
@@ -172,14 +184,10 @@ static int parse_line(struct session_state *s, const char *key, const char *v)
 		return parse_u64(v, &s->kill_grace_ms);
 	if (streq(key, "cgroup_root"))
 		return copy_str(s->cgroup_root, sizeof(s->cgroup_root), v);
-	if (streq(key, "app_cgroup")) {
-		size_t len = strlen(s->app_cgroups);
-
-		if (len + strlen(v) + 2 > sizeof(s->app_cgroups))
-			return -E2BIG;
-		(void)snprintf(s->app_cgroups + len, sizeof(s->app_cgroups) - len, "%s\n", v);
-		return 0;
-	}
+	if (streq(key, "app_cgroup"))
+		return add_line(s->app_cgroups, sizeof(s->app_cgroups), v);
+	if (streq(key, "limit"))
+		return add_line(s->limits, sizeof(s->limits), v);
 	if (streq(key, "version")) {
 		r = parse_u64(v, &u);
 		return r < 0 ? r : u == 1 ? 0 : -EPROTO;

@@ -29,6 +29,13 @@ struct session_state {
 	uint64_t kill_grace_ms;
 	char cgroup_root[64];	/* [global] cgroup_root when the session was made */
 	char app_cgroups[1024];	/* /proc/PID/cgroup of the PAM application before it moved */
+	/*
+	 * The policy's limits when the session opened, one "KEY VALUE" line each
+	 * as the configuration spells them ("memory_max 2G"): what the helper
+	 * wrote into the user's cgroup, for `corralctl status` inside a session,
+	 * where the cgroup namespace hides the user's cgroup.
+	 */
+	char limits[1024];
 };
 
 int state_new_id(char ret[SESSION_ID_LEN + 1], struct corral_err *err);
