@@ -176,7 +176,8 @@ static int list_dropins(int dirfd, const char *dir, struct names *ret, struct co
 		r = conf_err_at(err, -errno, dir, 0, NULL, NULL, "cannot list: %s",
 				strerror(errno));
 	(void)closedir(d);
-	if (r >= 0)
+	/* An empty directory leaves v NULL, which qsort() must not be given even for 0 items. */
+	if (r >= 0 && ret->n > 1)
 		qsort(ret->v, ret->n, sizeof(*ret->v), cmp_names);
 	return r;
 }
