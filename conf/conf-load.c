@@ -53,17 +53,21 @@ static int add_file(struct conf *c, char *path, const char **ret, struct corral_
 static int load_buffer(struct conf *c, const char *path, const char *buf, size_t len,
 		       struct corral_err *err)
 {
-	size_t first = c->n_sections;
+	size_t first = c->n_sections, n;
+	struct conf_section *s;
 	int r;
 
 	r = conf_scan(c, path, buf, len, err);
+	if (r < 0)
+		return r;
+	/* A file of comments adds no section, and sections may still be NULL. */
+	n = c->n_sections - first;
+	s = n > 0 ? c->sections + first : NULL;
+	r = conf_schema_check(s, n, err);
 	if (r >= 0)
-		r = conf_schema_check(c->sections + first, c->n_sections - first, err);
+		r = conf_ini_verify(path, buf, len, s, n, err);
 	if (r >= 0)
-		r = conf_ini_verify(path, buf, len, c->sections + first, c->n_sections - first,
-				    err);
-	if (r >= 0)
-		r = conf_schema_parse_values(c->sections + first, c->n_sections - first, err);
+		r = conf_schema_parse_values(s, n, err);
 	return r;
 }
 
