@@ -56,11 +56,11 @@ int usage_error(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("corralctl: ", stderr);
+	(void)fputs("corralctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	(void)vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'corralctl --help'.\n", stderr);
+	(void)fputs("\nTry 'corralctl --help'.\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -105,7 +105,7 @@ void print_safe(FILE *f, const char *s)
 		if (*p < 0x20 || *p == 0x7f)
 			fprintf(f, "\\x%02x", *p);
 		else
-			fputc(*p, f);
+			(void)fputc(*p, f);
 }
 
 /* A full disk or a closed pipe must not look like success (util-linux close_stdout()). */

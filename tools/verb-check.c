@@ -21,9 +21,9 @@ static void print_files(const struct conf *c, bool owner_checked)
 	printf(": OK (%zu file%s%s)\n", c->n_files, c->n_files == 1 ? "" : "s",
 	       owner_checked ? "" : ", ownership not checked");
 	for (size_t i = 0; i < c->n_files; i++) {
-		fputs("  ", stdout);
+		(void)fputs("  ", stdout);
 		print_safe(stdout, c->files[i]);
-		fputc('\n', stdout);
+		(void)fputc('\n', stdout);
 	}
 }
 

@@ -32,7 +32,7 @@ static void short_hostname(char buf[HOST_NAME_MAX + 1])
 static void print_origin(const struct policy_origin *o)
 {
 	if (!o->file) {
-		fputs("built-in default", stdout);
+		(void)fputs("built-in default", stdout);
 		return;
 	}
 	print_safe(stdout, o->file);
@@ -53,7 +53,7 @@ static void print_exempt(const struct policy *p)
 	case EXEMPT_BY_NONE:
 	case _EXEMPT_BY_MAX:
 	default:
-		fputs("no: not listed in exempt_users (", stdout);
+		(void)fputs("no: not listed in exempt_users (", stdout);
 		break;
 	}
 	print_origin(&p->exempt_origin);
@@ -76,7 +76,7 @@ static int print_keys(const struct policy *p)
 		}
 		printf(COLUMN COLUMN, name, value[0] ? value : "\"\"");
 		print_origin(&p->origin[k]);
-		fputc('\n', stdout);
+		(void)fputc('\n', stdout);
 	}
 	return EXIT_SUCCESS;
 }
@@ -88,9 +88,9 @@ static int lookup_user(const char *name, struct identity *ret)
 
 	r = identity_resolve(name, ret, &err);
 	if (r == -ENOENT) {
-		fputs("corralctl: no such user '", stderr);
+		(void)fputs("corralctl: no such user '", stderr);
 		print_safe(stderr, name);
-		fputs("'\n", stderr);
+		(void)fputs("'\n", stderr);
 		return EXIT_FAILURE;
 	}
 	return r < 0 ? fail(&err) : EXIT_SUCCESS;

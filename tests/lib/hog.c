@@ -58,7 +58,7 @@ static int mem(long mb)
 		head = p;
 		if (i % 8 == 0 || i == mb) {
 			printf("allocated %ld\n", i);
-			fflush(stdout);
+			(void)fflush(stdout);
 		}
 	}
 	free_chunks(head);
@@ -82,8 +82,8 @@ static int forks(long n)
 		}
 	}
 	printf("forked %ld\n", k);
-	fflush(stdout);
-	signal(SIGTERM, SIG_IGN);
+	(void)fflush(stdout);
+	(void)signal(SIGTERM, SIG_IGN);
 	kill(0, SIGTERM);
 	while (wait(NULL) > 0 || errno == EINTR)
 		;

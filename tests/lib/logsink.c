@@ -23,7 +23,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: logsink SOCKET FILE\n");
 		return 2;
 	}
-	strcpy(sa.sun_path, argv[1]);
+	memcpy(sa.sun_path, argv[1], strlen(argv[1]) + 1);	/* length checked above */
 	out = fopen(argv[2], "ae");
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (!out || fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -31,7 +31,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	puts("ready");
-	fflush(stdout);
+	(void)fflush(stdout);
 	for (;;) {
 		ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
 
@@ -43,6 +43,6 @@ int main(int argc, char **argv)
 			n--;
 		buf[n] = '\0';
 		fprintf(out, "%s\n", buf);
-		fflush(out);
+		(void)fflush(out);
 	}
 }

@@ -46,7 +46,7 @@ struct opts {
 
 /* What this process looks like before PAM touches it; compared after pam_end(). */
 struct snapshot {
-	char fds[FD_SCAN_MAX];		/* 1 where an fd is open */
+	bool fds[FD_SCAN_MAX];		/* true where an fd is open */
 	ino_t ns[4];
 	unsigned long mounts_hash;	/* of /proc/self/mountinfo */
 };
@@ -80,7 +80,7 @@ static unsigned long mountinfo_hash(void)
 		return 0;
 	while ((c = getc(f)) != EOF)
 		h = h * 33 + (unsigned char)c;
-	fclose(f);
+	(void)fclose(f);
 	return h;
 }
 
@@ -191,7 +191,7 @@ static int run_session(pam_handle_t *pamh, const struct passwd *pw, char **cmd)
 	int status;
 	pid_t pid;
 
-	fflush(NULL);
+	(void)fflush(NULL);
 	pid = fork();
 	if (pid < 0)
 		return EXIT_USAGE;

@@ -55,11 +55,11 @@ static unsigned line_of(const char *path, const char *prefix)
 	while (fgets(line, sizeof(line), f)) {
 		n++;
 		if (strncmp(line, prefix, strlen(prefix)) == 0) {
-			fclose(f);
+			(void)fclose(f);
 			return n;
 		}
 	}
-	fclose(f);
+	(void)fclose(f);
 	return 0;
 }
 
