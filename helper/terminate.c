@@ -156,6 +156,7 @@ int pidfd_get_pid(int pidfd, pid_t *ret, struct corral_err *err)
 	if (fd_read_file_at(AT_FDCWD, name, 4096, &buf, NULL, err) < 0)
 		return err->code;
 	p = strstr(buf, "\nPid:\t");
+	/* NOLINTNEXTLINE(cert-err34-c): the kernel's decimal pid, or -1 once it has exited */
 	if (!p || sscanf(p, "\nPid:\t%d", &pid) != 1)
 		return err_set(err, -EBADF, "fd %d is not a pidfd", pidfd);
 	if (pid <= 0)

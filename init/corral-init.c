@@ -145,6 +145,7 @@ static pid_t parent_of(int procfd, const char *pid)
 		return -1;
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
+	/* NOLINTNEXTLINE(cert-err34-c): the kernel's decimal ppid, after the last ')' of comm */
 	if (!p || sscanf(p, ") %*c %d", &ppid) != 1)
 		return -1;
 	return ppid;

@@ -72,6 +72,7 @@ static int pidfd_still(int pidfd, pid_t pid)
 		return -EIO;
 	buf[n] = '\0';
 	p = strstr(buf, "\nPid:\t");
+	/* NOLINTNEXTLINE(cert-err34-c): the kernel's decimal pid, or -1 once it has exited */
 	if (!p || sscanf(p, "\nPid:\t%d", &found) != 1 || found != pid)
 		return -ESRCH;
 	return 0;

@@ -104,8 +104,9 @@ static void check_pid(struct strays *s, pid_t pid)
 	bool isolated;
 	uid_t uid;
 
+	/* sscanf: the kernel writes the real uid in decimal. */
 	if (read_proc(pid, "status", &status) < 0 || !(u = strstr(status, "\nUid:\t")) ||
-	    sscanf(u, "\nUid:\t%u", &uid) != 1 || !wanted(s, uid))
+	    sscanf(u, "\nUid:\t%u", &uid) != 1 || !wanted(s, uid)) /* NOLINT(cert-err34-c) */
 		return;
 	/* An exited process has left its cgroups (v1 shows "/"): not a stray, just a zombie. */
 	if (strstr(status, "\nState:\tZ") || strstr(status, "\nState:\tX"))
