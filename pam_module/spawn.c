@@ -126,6 +126,8 @@ int helper_call(const struct mod_args *a, const char *verb, const struct proto_m
 	(void)close(sock[0]);
 	if (r < 0)
 		(void)kill(pid, SIGKILL); /* our own child, not yet reaped: the pid is ours */
+	/* wait_child() writes status when it returns 0: clang 14 thinks -errno may be 0. */
+	/* NOLINTNEXTLINE(clang-analyzer-core.UndefinedBinaryOperatorResult) */
 	if (wait_child(pid, &status) == 0 && r < 0 && WIFEXITED(status) &&
 	    WEXITSTATUS(status) == 127)
 		err_wrap(err, "Failed to execute %s", a->helper);
