@@ -131,7 +131,7 @@ void conf_ascii_lower(char *dst, const char *src, size_t size)
 	if (size == 0)
 		return;
 	for (i = 0; src[i] && i + 1 < size; i++)
-		dst[i] = (src[i] >= 'A' && src[i] <= 'Z') ? (char)(src[i] - 'A' + 'a') : src[i];
+		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] - 'A' + 'a' : src[i]);
 	dst[i] = '\0';
 }
 
