@@ -130,6 +130,36 @@ def added(s, name):
     return median(paired(s[name], base))
 
 
+def fdm(res):
+    path = os.path.join(res, "login-fdm.txt")
+    if not os.path.exists(path):
+        return ""
+    s = samples(path)
+    rows = []
+    for name, label in PAM_STACKS + CMD_STACKS:
+        if name not in s or name in ("permit", "true"):
+            continue
+        rows.append([label, ms(median(s[name])), ms(added(s, name)),
+                     ms(median(s[name + "/open"])), ms(median(s[name + "/close"]))])
+    return ("\n### 1c. The same with favordynmods\n\n"
+            f"{len(s['permit'])} rounds while a cgroup v1 hierarchy of the run's own was mounted "
+            "with `favordynmods` (`bench/run --favordynmods`): the kernel then keeps its cgroup "
+            "migration lock (cgroup_threadgroup_rwsem) in the mode whose writers wait for no "
+            "RCU grace period, host-wide. systemd mounts cgroup2 that way where the kernel "
+            "has it.\n\n" +
+            table(["stack", "median ms", "added median ms", "open median ms",
+                   "close median ms"], rows))
+
+
+def split(s):
+    rows = []
+    for name, label in PAM_STACKS:
+        rows.append([label, ms(median(s[name + "/open"])), ms(median(s[name + "/close"])),
+                     ms(median(s[name]) - median(s[name + "/open"]) - median(s[name + "/close"]))])
+    return table(["stack", "pam_open_session median ms", "pam_close_session median ms",
+                  "rest (fork, exec, wait) ms"], rows)
+
+
 def ratios(s):
     rows = []
     for name in ["corral-nolim", "corral-lim", "pam_namespace", "pam_cgfs"]:
@@ -320,8 +350,9 @@ def main():
           "and pam_end untimed). Anchors run the same /bin/true as root, as whole commands "
           "(fork + exec + wait). *Added* is the per-round difference to pam_permit (PAM "
           "stacks) or to the bare fork + exec of /bin/true (anchors).\n",
-          overhead(s), "\nRatios of added time (median) to each anchor's added time:\n",
-          ratios(s), "\n### Through a real sshd on loopback\n", ssh(res),
+          overhead(s), "\nWhere the time goes (medians of the same rounds):\n", split(s),
+          "\nRatios of added time (median) to each anchor's added time:\n",
+          ratios(s), fdm(res), "\n### 1b. Through a real sshd on loopback\n", ssh(res),
           "\n## 2. Memory per live session\n", mem,
           "\n## 3. Density: login latency with sessions live\n",
           "Live sessions are corral sessions (limits) of 10 other users, each held by a "
