@@ -10,7 +10,7 @@
 #undef err_errno
 #undef err_wrap
 
-static void vset(struct corral_err *err, int code, const char *fmt, va_list ap)
+static _printf_(3, 0) void vset(struct corral_err *err, int code, const char *fmt, va_list ap)
 {
 	err->code = code < 0 ? code : -EIO;
 	(void)vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
