@@ -1,0 +1,86 @@
+# shellcheck shell=bash
+# What the escape tests share, on top of tests/lib/testlib.sh (source that and
+# call tl_init first):
+#
+#   esc_world ATTACKER VICTIM   the targets: a session of VICTIM, a process of
+#                               VICTIM on the host, a process of ATTACKER on the
+#                               host and a second session of ATTACKER, each a
+#                               sleep with its own length, their host pids in
+#                               ESC_VICTIM_SESSION, ESC_VICTIM_HOST,
+#                               ESC_ATTACKER_HOST, ESC_ATTACKER_OTHER
+#   esc_attack USER SCRIPT [ARG...]
+#                               runs the bash SCRIPT as USER inside a new corral
+#                               login (ARGs are its $1...; $ESC_PROBE is $P),
+#                               output in ESC_OUT, exit status in ESC_RC
+#   esc_get KEY                 the value of the line "KEY=value" of ESC_OUT
+#   esc_host USER CMD...        CMD as USER on the host, outside any session
+#
+# The login inherits nothing but stdin (/dev/null), stdout and stderr, so any
+# other fd its shell has comes from corral.
+
+ESC_PROBE=$CORRAL_BUILD/tests/escape/escape-probe
+
+esc_host() {
+	local user=$1
+	shift
+	setpriv --reuid="$user" --regid="$user" --init-groups --reset-env -- "$@"
+}
+
+# esc_pid_of PATTERN: the one host pid whose full command line is PATTERN.
+esc_pid_of() {
+	tl_wait_for 5 pgrep -fx "$1" >/dev/null || bail "no process '$1'"
+	pgrep -fx "$1"
+}
+
+esc_world() {
+	local attacker=$1 victim=$2
+	tl_login_bg "$victim" -- sleep 1001 </dev/null >/dev/null 2>&1
+	ESC_VICTIM_APP=$TL_BG
+	esc_host "$victim" sleep 1002 </dev/null >/dev/null 2>&1 &
+	TL_PIDS+=("$!")
+	esc_host "$attacker" sleep 1003 </dev/null >/dev/null 2>&1 &
+	TL_PIDS+=("$!")
+	tl_login_bg "$attacker" -- sleep 1004 </dev/null >/dev/null 2>&1
+	ESC_ATTACKER_APP=$TL_BG
+	ESC_VICTIM_SESSION=$(esc_pid_of "sleep 1001")
+	ESC_VICTIM_HOST=$(esc_pid_of "sleep 1002")
+	ESC_ATTACKER_HOST=$(esc_pid_of "sleep 1003")
+	ESC_ATTACKER_OTHER=$(esc_pid_of "sleep 1004")
+	ESC_TARGETS="$ESC_VICTIM_SESSION $ESC_VICTIM_HOST $ESC_ATTACKER_HOST $ESC_ATTACKER_OTHER"
+}
+
+# Every target still runs (after an attack that tried to end them).
+esc_world_alive() {
+	local pid
+	for pid in $ESC_TARGETS; do
+		kill -0 "$pid" 2>/dev/null || return 1
+	done
+}
+
+esc_attack() {
+	local user=$1 script=$2
+	shift 2
+	ESC_OUT=$(
+		for fd in /proc/$BASHPID/fd/*; do
+			fd=${fd##*/}
+			[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+		done
+		exec timeout 120 "$TL_DRIVER" --confdir "$TL_WORK/pam.d" --service "$TL_SERVICE" \
+			--user "$user" -- bash -c "P=$ESC_PROBE; $script" attack "$@" </dev/null 2>&1
+	)
+	ESC_RC=$?
+	[ "$ESC_RC" -eq 0 ] || diag "the attacking login exited $ESC_RC:" "$ESC_OUT"
+}
+
+esc_get() {
+	printf '%s\n' "$ESC_OUT" | sed -n "s/^$1=//p"
+}
+
+# esc_private_ipc "$@": before tl_init, re-run the test in an IPC namespace of
+# its own, which plays the host's: the test's SysV objects and message queues
+# never touch the machine's.
+esc_private_ipc() {
+	if [ -z "${ESC_IN_IPC:-}" ]; then
+		ESC_IN_IPC=1 exec unshare --ipc -- bash "$0" "$@"
+	fi
+}
