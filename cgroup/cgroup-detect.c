@@ -6,7 +6,9 @@
  * controller corral uses is taken from the v1 hierarchy that has it (cpu
  * may be co-mounted as cpu,cpuacct; named hierarchies such as name=systemd
  * carry none), else from the cgroup2 mount if it lists it. Every mount point
- * is opened and checked with fstatfs before use.
+ * is opened and checked with fstatfs before use. A mount covered by a later
+ * one (inside a session, its cgroup view over the host's) is skipped: its
+ * path leads to the mount on top.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +17,9 @@
 #include <unistd.h>
 
 #include "cgroup-internal.h"
+#include "fd-util.h"
 #include "macro.h"
+#include "parse-util.h"
 
 static const char *const ctrl_names[_CG_CTRL_MAX] = {
 	[CG_CTRL_MEMORY] = "memory",
@@ -102,20 +106,59 @@ static void v1_subsystems(const char *superopts, char *ret, size_t size)
 	}
 }
 
-static int add_hier(struct cg_host *host, int version, const char *mnt, const char *superopts,
-		    struct corral_err *err)
+/* The id of the mount fd is on (/proc/self/fdinfo, Linux 3.15), as mountinfo numbers it. */
+static int fd_mount_id(int fd, uint32_t *ret)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	_cleanup_free_ char *buf = NULL;
+	char name[48], *p;
+
+	(void)snprintf(name, sizeof(name), "/proc/self/fdinfo/%d", fd);
+	if (fd_read_file_at(AT_FDCWD, name, 4096, &buf, NULL, &ignored) < 0)
+		return ignored.code;
+	p = strstr(buf, "mnt_id:\t");
+	if (!p)
+		return -EIO;
+	p += strlen("mnt_id:\t");
+	p[strcspn(p, "\n")] = '\0';
+	return parse_u32(p, ret);
+}
+
+/* 1 when mount id of mountinfo is the one path mnt leads to, 0 when a later mount covers it. */
+static int open_mount(const char *mnt, uint32_t id, int *ret_fd, struct corral_err *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	uint32_t now;
+	int r;
+
+	fd = open(mnt, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return 0;	/* its mount point is gone from the mount on top */
+	if (fd < 0)
+		return err_errno(err, -errno, "Failed to open cgroup mount %s", mnt);
+	r = fd_mount_id(fd, &now);
+	if (r < 0)
+		return err_errno(err, r, "Failed to find the mount of %s", mnt);
+	if (now != id)
+		return 0;
+	*ret_fd = TAKE_FD(fd);
+	return 1;
+}
+
+static int add_hier(struct cg_host *host, int version, const char *mnt, uint32_t id,
+		    const char *superopts, struct corral_err *err)
 {
 	struct cg_hier *h;
-	int fd, r;
+	int fd = -EBADF, r;
 
 	for (unsigned i = 0; i < host->n; i++)
 		if (version == 1 && host->h[i].version == 1 && streq(host->h[i].opts, superopts))
 			return 0;	/* the same hierarchy mounted twice */
 	if (host->n >= CG_HIER_MAX)
 		return err_set(err, -E2BIG, "More than %d cgroup hierarchies", CG_HIER_MAX);
-	fd = open(mnt, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return err_errno(err, -errno, "Failed to open cgroup mount %s", mnt);
+	r = open_mount(mnt, id, &fd, err);
+	if (r <= 0)
+		return r;
 	r = cg_fs_check(fd, version, mnt, err);
 	if (r < 0) {
 		(void)close(fd);
@@ -134,7 +177,9 @@ static int parse_line(struct cg_host *host, char *line, struct corral_err *err)
 {
 	char *f[6], *dash, *save = NULL, *fstype, *superopts;
 	char sub[128];
-	int i;
+	uint32_t id;
+	unsigned n;
+	int i, r;
 
 	dash = strstr(line, " - ");
 	if (!dash)
@@ -147,18 +192,24 @@ static int parse_line(struct cg_host *host, char *line, struct corral_err *err)
 	fstype = strtok_r(dash + 3, " ", &save);
 	(void)strtok_r(NULL, " ", &save);
 	superopts = strtok_r(NULL, " \n", &save);
-	if (i < 6 || !f[4] || !fstype || !superopts)
+	if (i < 6 || !f[4] || !fstype || !superopts || parse_u32(f[0], &id) < 0)
 		return 0;
 	unescape(f[4]);
-	if (streq(fstype, "cgroup2"))
-		return host->unified < 0 ? (host->unified = (int)host->n,
-					    add_hier(host, 2, f[4], "", err)) : 0;
+	if (streq(fstype, "cgroup2")) {
+		if (host->unified >= 0)
+			return 0;
+		n = host->n;
+		r = add_hier(host, 2, f[4], id, "", err);
+		if (r >= 0 && host->n > n)
+			host->unified = (int)n;
+		return r;
+	}
 	if (!streq(fstype, "cgroup"))
 		return 0;
 	v1_subsystems(superopts, sub, sizeof(sub));
 	for (int c = 0; c < _CG_CTRL_MAX; c++)
 		if (list_has(sub, ctrl_names_v1[c]))
-			return add_hier(host, 1, f[4], sub, err);
+			return add_hier(host, 1, f[4], id, sub, err);
 	return 0;	/* cpuset, freezer, name=systemd...: not ours to use */
 }
 
