@@ -132,3 +132,16 @@ int cg_session_remove(const struct cg_host *host, struct cg_session *s, int time
 int cg_session_open(const struct cg_host *host, uid_t uid, const char *id,
 		    struct cg_session *ret, struct corral_err *err);
 void cg_session_close(struct cg_session *s);
+
+/* cgroup-usage.c: what is in use now (read-only; runs with the caller's rights) */
+struct cg_usage {
+	bool has_memory, has_pids;
+	uint64_t memory;		/* bytes */
+	uint64_t pids;			/* tasks */
+};
+
+/* Of <root>/<uid>, over all of the user's sessions. */
+int cg_user_usage(const struct cg_host *host, uid_t uid, struct cg_usage *ret,
+		  struct corral_err *err);
+/* Of the root of each hierarchy as this process sees it: inside a session, the session's. */
+int cg_view_usage(const struct cg_host *host, struct cg_usage *ret, struct corral_err *err);

@@ -35,6 +35,8 @@ int caller_check_peer(struct helper *h, struct corral_err *err);
 /* verb-open.c, verb-close.c */
 int verb_open(struct helper *h);
 int verb_close(struct helper *h);
+/* verb-status.c: the caller's own sessions, for any caller; drops to the caller's ids */
+int verb_status(struct helper *h);
 
 /* log.c: syslog(authpriv) with ident corral-helper */
 void log_open(void);

@@ -218,20 +218,33 @@ int state_parse(char *text, const char *path, uid_t uid, const char *id,
 	return 0;
 }
 
-int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
-	       struct corral_err *err)
+static int read_parse(int dirfd, const char *path, uid_t uid, const char *id,
+		      struct session_state *ret, struct corral_err *err)
 {
 	_cleanup_free_ char *buf = NULL;
-	char path[64];
 	int r;
 
 	if (!state_valid_id(id))
 		return err_set(err, -EINVAL, "Invalid session id '%.32s'", id);
-	state_path(path, sizeof(path), uid, id);
 	r = fd_read_file_at(dirfd, path, STATE_MAX, &buf, NULL, err);
 	if (r < 0)
 		return r;
 	return state_parse(buf, path, uid, id, ret, err);
+}
+
+int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
+	       struct corral_err *err)
+{
+	char path[64];
+
+	state_path(path, sizeof(path), uid, id);
+	return read_parse(dirfd, path, uid, id, ret, err);
+}
+
+int state_read_user(int user_dirfd, uid_t uid, const char *id, struct session_state *ret,
+		    struct corral_err *err)
+{
+	return read_parse(user_dirfd, id, uid, id, ret, err);
 }
 
 void state_remove(int dirfd, uid_t uid, const char *id)

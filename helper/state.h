@@ -45,6 +45,9 @@ int state_open_dir(uid_t uid, int *ret_fd, struct corral_err *err);
 int state_write(int dirfd, const struct session_state *s, struct corral_err *err);
 int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
 	       struct corral_err *err);
+/* The same, from sessions/<uid> opened by the caller (no path is resolved but the id). */
+int state_read_user(int user_dirfd, uid_t uid, const char *id, struct session_state *ret,
+		    struct corral_err *err);
 /* The text of a state file (cut up in place), which must describe session id of uid. */
 int state_parse(char *text, const char *path, uid_t uid, const char *id,
 		struct session_state *ret, struct corral_err *err);
