@@ -23,6 +23,7 @@ static const struct verb verbs[] = {
 	{ "policy", "[--config FILE] [--no-owner-check] USER",
 	  "show what applies to USER, and which line says so", verb_policy },
 	{ "list", "", "list the live sessions", verb_list },
+	{ "status", "", "your own sessions, their limits and usage (for any user)", verb_status },
 	{ "strays", "[--config FILE] [USER...]",
 	  "list processes of isolated users that run outside any corral session (exit 1 if any)",
 	  verb_strays },

@@ -34,5 +34,8 @@ int verb_policy(int argc, char **argv);
 int verb_list(int argc, char **argv);
 int verb_apply(int argc, char **argv);
 
+/* verb-status.c */
+int verb_status(int argc, char **argv);
+
 /* verb-strays.c */
 int verb_strays(int argc, char **argv);
