@@ -21,5 +21,8 @@ int cg1_apply(const struct cg_host *host, int hier, int userfd, const struct cg_
 	      struct corral_err *err);
 int cg2_apply(const struct cg_host *host, int userfd, const struct cg_limits *lim,
 	      struct corral_err *err);
+/* cgroup-io.c: io_max as the limits say; devices capped before and not named now are freed. */
+int cg1_io_max(int fd, const struct cg_limits *lim, struct corral_err *err);
+int cg2_io_max(int fd, const struct cg_limits *lim, struct corral_err *err);
 int cg2_enable_controllers(const struct cg_host *host, int dirfd, const char *what,
 			   struct corral_err *err);

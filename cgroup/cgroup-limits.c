@@ -20,6 +20,7 @@ static const struct {
 	[CG_CPU_WEIGHT] = { "cpu_weight", CG_CTRL_CPU, false },
 	[CG_PIDS_MAX] = { "pids_max", CG_CTRL_PIDS, false },
 	[CG_IO_WEIGHT] = { "io_weight", CG_CTRL_IO, false },
+	[CG_IO_MAX] = { "io_max", CG_CTRL_IO, false },
 };
 
 const char *cg_limit_name(enum cg_limit l)
@@ -47,6 +48,10 @@ int cg_limit_supported(const struct cg_host *host, enum cg_limit l, struct corra
 	    !cg_has_file(host->h[h].fd, "blkio.bfq.weight"))
 		return err_set(err, -EOPNOTSUPP, "io_weight: the blkio controller here has no "
 			       "weight (no BFQ or CFQ I/O scheduler)");
+	if (l == CG_IO_MAX && host->h[h].version == 1 &&
+	    !cg_has_file(host->h[h].fd, "blkio.throttle.read_bps_device"))
+		return err_set(err, -EOPNOTSUPP, "io_max: this kernel has no block I/O throttling "
+			       "(CONFIG_BLK_DEV_THROTTLING)");
 	return 0;
 }
 

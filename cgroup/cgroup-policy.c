@@ -16,7 +16,38 @@ static uint64_t ram_bytes(void)
 	return (uint64_t)si.totalram * si.mem_unit;
 }
 
-void cg_limits_from_policy(const struct policy *pol, struct cg_limits *ret)
+_Static_assert(_IO_MAX_KEY_MAX == ARRAY_SIZE(((struct cg_io_dev *)NULL)->v),
+	       "cg_io_dev.v[] is in enum io_max_key order");
+
+/* io_max names devices; here they become whole disks of this host. */
+static int io_from_policy(const struct policy_io_max *io, struct cg_limits *lim,
+			  struct corral_err *err)
+{
+	int r;
+
+	for (unsigned i = 0; i < io->n && i < CG_IO_DEVS_MAX; i++) {
+		struct cg_io_dev *d = &lim->io[lim->n_io];
+
+		r = cg_io_device(io->dev[i].name, &d->major, &d->minor, err);
+		if (r < 0)
+			return r;
+		/* Two names of one disk ("/" and "/dev/vda"): the same device twice is ambiguous. */
+		for (unsigned j = 0; j < lim->n_io; j++)
+			if (lim->io[j].major == d->major && lim->io[j].minor == d->minor)
+				return err_set(err, -EINVAL, "io_max: %s and %s are the same disk "
+					       "%u:%u", io->dev[j].name, io->dev[i].name,
+					       d->major, d->minor);
+		for (int k = 0; k < _IO_MAX_KEY_MAX; k++)
+			d->v[k] = io->dev[i].v[k] == POLICY_UNLIMITED ? CG_UNLIMITED :
+									 io->dev[i].v[k];
+		lim->n_io++;
+	}
+	lim->set[CG_IO_MAX] = true;
+	return 0;
+}
+
+int cg_limits_from_policy(const struct policy *pol, struct cg_limits *ret,
+			  struct corral_err *err)
 {
 	static const enum cg_limit map[_LIMIT_MAX] = {
 		[LIMIT_MEMORY_MAX] = CG_MEMORY_MAX,
@@ -28,6 +59,7 @@ void cg_limits_from_policy(const struct policy *pol, struct cg_limits *ret)
 		[LIMIT_IO_WEIGHT] = CG_IO_WEIGHT,
 	};
 	struct cg_limits lim = { 0 };
+	int r;
 
 	for (int l = 0; l < _LIMIT_MAX; l++) {
 		const struct policy_limit *p = &pol->limit[l];
@@ -41,6 +73,12 @@ void cg_limits_from_policy(const struct policy *pol, struct cg_limits *ret)
 		lim.set[map[l]] = true;
 		lim.v[map[l]] = v;
 	}
+	if (pol->io_max.n > 0) {
+		r = io_from_policy(&pol->io_max, &lim, err);
+		if (r < 0)
+			return r;
+	}
 	*ret = lim;
+	return 0;
 }
 

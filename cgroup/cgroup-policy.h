@@ -4,4 +4,6 @@
 #include "cgroup.h"
 #include "conf.h"
 
-void cg_limits_from_policy(const struct policy *pol, struct cg_limits *ret);
+/* The policy's limits for this host: % of RAM in bytes, io_max devices as whole disks. */
+int cg_limits_from_policy(const struct policy *pol, struct cg_limits *ret,
+			  struct corral_err *err);

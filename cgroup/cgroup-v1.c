@@ -102,6 +102,13 @@ static int io(int fd, const struct cg_limits *lim, struct corral_err *err)
 	const char *file = cg_has_file(fd, "blkio.weight") ? "blkio.weight" : "blkio.bfq.weight";
 	char buf[32];
 
+	struct corral_err ignored = CORRAL_ERR_INIT;
+
+	if (lim->set[CG_IO_MAX] && cg1_io_max(fd, lim, err) < 0)
+		return err->code;
+	/* No io_max now: lift the caps an earlier config set, where this kernel has them. */
+	if (!lim->set[CG_IO_MAX] && cg_has_file(fd, "blkio.throttle.read_bps_device"))
+		(void)cg1_io_max(fd, lim, &ignored);
 	if (!lim->set[CG_IO_WEIGHT])
 		return 0;
 	(void)snprintf(buf, sizeof(buf), "%" PRIu64, weight_to_blkio(lim->v[CG_IO_WEIGHT]));

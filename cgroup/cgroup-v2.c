@@ -58,12 +58,17 @@ static uint64_t reset_value(enum cg_limit l)
 int cg2_apply(const struct cg_host *host, int userfd, const struct cg_limits *lim,
 	      struct corral_err *err)
 {
-	int r;
+	int r = 0;
 
 	for (int l = 0; l < _CG_LIMIT_MAX; l++) {
 		struct corral_err ignored = CORRAL_ERR_INIT;
 
-		if (lim->set[l]) {
+		if (l == CG_IO_MAX) {
+			if (!lim->set[l] && cg_limit_supported(host, CG_IO_MAX, &ignored) == 0)
+				(void)cg2_io_max(userfd, lim, &ignored);
+			else if (lim->set[l] && (r = cg2_io_max(userfd, lim, err)) < 0)
+				return r;
+		} else if (lim->set[l]) {
 			r = write_limit(userfd, (enum cg_limit)l, lim->v[l], err);
 			if (r < 0)
 				return err_wrap(err, "%s", cg_limit_name((enum cg_limit)l));

@@ -68,6 +68,46 @@ static int open_user(const struct cg_host *host, unsigned i, uid_t uid, bool cre
 	return r;
 }
 
+/*
+ * v1's blkio throttling is not hierarchical (a parent's cap does not bind its
+ * children), so io_max goes on each session's cgroup as well: per session,
+ * not per user. Here: the user's live sessions, for corralctl apply.
+ */
+static bool io_per_session(const struct cg_host *host, unsigned i)
+{
+	return host->h[i].version == 1 && host->ctrl[CG_CTRL_IO] == (int)i;
+}
+
+static int io_max_live_sessions(int userfd, const struct cg_limits *lim, struct corral_err *err)
+{
+	struct dirent *de;
+	int dfd, r = 0;
+	DIR *d;
+
+	dfd = openat(userfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || !(d = fdopendir(dfd))) {
+		r = err_errno(err, -errno, "Failed to list the user's cgroup");
+		(void)close_nointr_keep_errno(dfd);
+		return r;
+	}
+	while (r >= 0 && (de = readdir(d))) {
+		_cleanup_close_ int fd = -EBADF;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		r = cg_dir_open(userfd, de->d_name, false, &fd, err);
+		if (r == -ENOENT) {	/* the session ended meanwhile */
+			err_clear(err);
+			r = 0;
+		} else if (r >= 0 && (lim->set[CG_IO_MAX] ||
+				      cg_has_file(fd, "blkio.throttle.read_bps_device"))) {
+			r = cg1_io_max(fd, lim, err);
+		}
+	}
+	(void)closedir(d);
+	return r;
+}
+
 int cg_user_prepare(const struct cg_host *host, uid_t uid, const struct cg_limits *lim,
 		    struct corral_err *err)
 {
@@ -84,6 +124,8 @@ int cg_user_prepare(const struct cg_host *host, uid_t uid, const struct cg_limit
 		if (r >= 0)
 			r = host->h[i].version == 2 ? cg2_apply(host, fd, lim, err) :
 						      cg1_apply(host, (int)i, fd, lim, err);
+		if (r >= 0 && io_per_session(host, i))
+			r = io_max_live_sessions(fd, lim, err);
 	}
 	return r;
 }
@@ -154,9 +196,26 @@ static int session_dirs(const struct cg_host *host, uid_t uid, const char *id, b
 }
 
 int cg_session_create(const struct cg_host *host, uid_t uid, const char *id,
-		      struct cg_session *ret, struct corral_err *err)
+		      const struct cg_limits *lim, struct cg_session *ret, struct corral_err *err)
 {
-	return session_dirs(host, uid, id, true, ret, err);
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	struct cg_session s;
+	int r;
+
+	r = session_dirs(host, uid, id, true, &s, err);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; r >= 0 && i < host->n; i++)
+		if (io_per_session(host, i) && lim->set[CG_IO_MAX])
+			r = cg1_io_max(s.fd[i], lim, err);
+	if (r < 0) {
+		/* Nothing half-made stays behind: the new, empty session cgroups go. */
+		(void)cg_session_remove(host, &s, 1, &ignored);
+		cg_session_close(&s);
+		return r;
+	}
+	*ret = s;
+	return 0;
 }
 
 int cg_session_open(const struct cg_host *host, uid_t uid, const char *id,

@@ -50,12 +50,23 @@ enum cg_limit {
 	CG_CPU_WEIGHT,		/* 1..10000, v2 semantics (default 100) */
 	CG_PIDS_MAX,		/* tasks */
 	CG_IO_WEIGHT,		/* 1..10000, v2 semantics (default 100) */
+	CG_IO_MAX,		/* per device caps: struct cg_limits.io, not v[] */
 	_CG_LIMIT_MAX,
+};
+
+#define CG_IO_DEVS_MAX 8
+
+/* io_max of one whole disk; v[] in enum io_max_key order (rbps, wbps, riops, wiops). */
+struct cg_io_dev {
+	unsigned major, minor;
+	uint64_t v[4];			/* CG_UNLIMITED: no cap */
 };
 
 struct cg_limits {
 	bool set[_CG_LIMIT_MAX];
 	uint64_t v[_CG_LIMIT_MAX];	/* CG_UNLIMITED: "max" */
+	unsigned n_io;
+	struct cg_io_dev io[CG_IO_DEVS_MAX];
 };
 
 struct cg_hier {
@@ -89,6 +100,10 @@ int cg_limit_supported(const struct cg_host *host, enum cg_limit l, struct corra
 int cg_limits_check(const struct cg_host *host, const struct cg_limits *lim,
 		    struct corral_err *err);
 
+/* cgroup-io.c: the whole disk that backs a path (device node or any file), or of "MAJ:MIN". */
+int cg_io_device(const char *name, unsigned *ret_major, unsigned *ret_minor,
+		 struct corral_err *err);
+
 /* cgroup.c: the session's cgroups */
 struct cg_session {
 	uid_t uid;
@@ -102,7 +117,7 @@ int cg_user_prepare(const struct cg_host *host, uid_t uid, const struct cg_limit
 int cg_user_count_sessions(const struct cg_host *host, uid_t uid, unsigned *ret,
 			   struct corral_err *err);
 int cg_session_create(const struct cg_host *host, uid_t uid, const char *id,
-		      struct cg_session *ret, struct corral_err *err);
+		      const struct cg_limits *lim, struct cg_session *ret, struct corral_err *err);
 /* Move pid into the session's cgroups (0: the caller). */
 int cg_session_attach(const struct cg_host *host, const struct cg_session *s, pid_t pid,
 		      struct corral_err *err);

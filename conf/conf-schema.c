@@ -219,6 +219,18 @@ static int parse_sessions(const char *s, union conf_value *ret, char *why, size_
 	return parse_count(s, ret, why, size, 1, SESSIONS_MAX, true);
 }
 
+/* The raw value is kept (an entry stays small); store parses it again into the policy. */
+static int parse_io_max(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	struct policy_io_max io;
+	int r = policy_io_max_parse(s, &io, why, size);
+
+	if (r < 0)
+		return r;
+	ret->s = s;
+	return 0;
+}
+
 static int parse_cgroup_root(const char *s, union conf_value *ret, char *why, size_t size)
 {
 	size_t n = strlen(s);
@@ -281,6 +293,16 @@ static void store_max_sessions(struct policy *p, const union conf_value *v,
 			       const struct conf_subject *who _unused_)
 {
 	p->max_sessions = v->l.v;
+}
+
+static void store_io_max(struct policy *p, const union conf_value *v,
+			 const struct conf_subject *who _unused_)
+{
+	char why[256];
+
+	/* Cannot fail: the same string passed parse_io_max(). */
+	if (policy_io_max_parse(v->s, &p->io_max, why, sizeof(why)) < 0)
+		p->io_max.n = 0;
 }
 
 static int format_str(char *buf, size_t size, const char *s)
@@ -375,6 +397,11 @@ LIMIT_FORMAT(format_cpu_weight, LIMIT_CPU_WEIGHT)
 LIMIT_FORMAT(format_pids_max, LIMIT_PIDS_MAX)
 LIMIT_FORMAT(format_io_weight, LIMIT_IO_WEIGHT)
 
+static int format_io_max(const struct policy *p, char *buf, size_t size)
+{
+	return policy_io_max_format(&p->io_max, buf, size);
+}
+
 static int format_max_sessions(const struct policy *p, char *buf, size_t size)
 {
 	if (p->max_sessions == POLICY_UNLIMITED)
@@ -410,6 +437,7 @@ static const struct conf_key keys[] = {
 	  format_io_weight },
 	{ "max_sessions", SCOPE_POLICY, POLICY_MAX_SESSIONS, "100", parse_sessions,
 	  store_max_sessions, format_max_sessions },
+	{ "io_max", SCOPE_POLICY, POLICY_IO_MAX, "", parse_io_max, store_io_max, format_io_max },
 	{ "cgroup_root", SCOPE_GLOBAL, -1, "corral", parse_cgroup_root, NULL, NULL },
 };
 

@@ -59,6 +59,7 @@ enum policy_key {
 	POLICY_PIDS_MAX,
 	POLICY_IO_WEIGHT,
 	POLICY_MAX_SESSIONS,
+	POLICY_IO_MAX,
 	_POLICY_KEY_MAX,
 };
 
@@ -88,6 +89,37 @@ struct policy_limit {
 	uint64_t v;
 };
 
+/*
+ * io_max: bandwidth and IOPS caps per block device. The device is named by a
+ * path (a device node, or any file on a filesystem: its backing disk), or by
+ * "MAJOR:MINOR"; the cgroup layer resolves it when it applies the limit.
+ */
+#define POLICY_IO_DEVS_MAX 8
+#define POLICY_IO_DEV_NAME_MAX 128
+
+enum io_max_key {
+	IO_MAX_RBPS,			/* bytes per second */
+	IO_MAX_WBPS,
+	IO_MAX_RIOPS,			/* operations per second */
+	IO_MAX_WIOPS,
+	_IO_MAX_KEY_MAX,
+};
+
+struct policy_io_dev {
+	char name[POLICY_IO_DEV_NAME_MAX];	/* as written: "/dev/vda", "/home", "254:0" */
+	uint64_t v[_IO_MAX_KEY_MAX];		/* POLICY_UNLIMITED: no cap */
+};
+
+struct policy_io_max {
+	unsigned n;				/* 0: no caps */
+	struct policy_io_dev dev[POLICY_IO_DEVS_MAX];
+};
+
+/* Parse an io_max value; why says what is wrong. Used by the schema and its tests. */
+int policy_io_max_parse(const char *s, struct policy_io_max *ret, char *why, size_t why_size);
+int policy_io_max_format(const struct policy_io_max *io, char *buf, size_t size);
+const char *io_max_key_name(enum io_max_key k);
+
 /* Why a user is exempt, or not. */
 enum exempt_by {
 	EXEMPT_BY_NONE,			/* not exempt */
@@ -111,6 +143,7 @@ struct policy {
 	enum on_error on_error;
 	struct policy_limit limit[_LIMIT_MAX];
 	uint64_t max_sessions;		/* concurrent sessions of the user; POLICY_UNLIMITED: no cap */
+	struct policy_io_max io_max;
 	struct policy_origin origin[_POLICY_KEY_MAX];
 	/*
 	 * Why exempt is what it is (for corralctl): the list that matched, the name

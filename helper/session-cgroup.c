@@ -32,7 +32,9 @@ int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, ui
 	struct cg_limits lim;
 	int r;
 
-	cg_limits_from_policy(pol, &lim);
+	r = cg_limits_from_policy(pol, &lim, err);
+	if (r < 0)
+		return r;
 	r = cg_host_open(pol->cgroup_root, &sc->host, err);
 	if (r < 0)
 		return r;
@@ -41,7 +43,7 @@ int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, ui
 	r = cg_user_prepare(&sc->host, uid, &lim, err);
 	if (r < 0)
 		return err_wrap(err, "Failed to set up the user's cgroup");
-	r = cg_session_create(&sc->host, uid, id, &sc->s, err);
+	r = cg_session_create(&sc->host, uid, id, &lim, &sc->s, err);
 	if (r < 0)
 		return err_wrap(err, "Failed to create the session's cgroup");
 	sc->created = true;

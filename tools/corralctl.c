@@ -18,7 +18,7 @@
 #include "corralctl.h"
 
 static const struct verb verbs[] = {
-	{ "check", "[--no-owner-check] [FILE]",
+	{ "check", "[--no-owner-check] [--no-host-check] [FILE]",
 	  "validate FILE (default " CORRAL_CONF_PATH ") and FILE.d/*.conf", verb_check },
 	{ "policy", "[--config FILE] [--no-owner-check] USER",
 	  "show what applies to USER, and which line says so", verb_policy },
@@ -47,6 +47,8 @@ static int help(void)
 	printf("\nOptions:\n"
 	       "  --no-owner-check  do not require root-owned files and directories\n"
 	       "                    (for drafts; the helper always checks)\n"
+	       "  --no-host-check   check: do not report limits this host cannot carry\n"
+	       "                    (for a configuration written for another host)\n"
 	       "  --config FILE     the main file (default " CORRAL_CONF_PATH ")\n"
 	       "\nExit status: 0 done, 1 refused (bad configuration, unknown user), "
 	       "2 usage error.\n");

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * check: load the configuration exactly as the helper does (same library,
- * same ownership checks unless --no-owner-check) and list the files read.
- * No user's policy is resolved and nothing is written.
+ * same ownership checks unless --no-owner-check) and list the files read;
+ * then, unless --no-host-check, report each limit this host cannot carry
+ * (memory_high on cgroup v1, a missing controller, an io_max disk that is not
+ * here), where it is set: a login it applies to would fail. No user's policy
+ * is resolved and nothing is written.
  */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "corralctl.h"
 /*
@@ -27,17 +32,99 @@ static void print_files(const struct conf *c, bool owner_checked)
 	}
 }
 
+static const char *cgroup_root(const struct conf *c)
+{
+	const char *root = "corral";
+
+	for (size_t i = 0; i < c->n_sections; i++)
+		for (size_t j = 0; j < c->sections[i].n_entries; j++)
+			if (c->sections[i].kind == SECTION_GLOBAL &&
+			    strcmp(c->sections[i].entries[j].key, "cgroup_root") == 0)
+				root = c->sections[i].entries[j].value;
+	return root;
+}
+
+/* Whether this host can carry one setting; err says why not. */
+static int entry_on_host(const struct cg_host *host, const struct conf_entry *e,
+			 struct corral_err *err)
+{
+	struct policy_io_max io;
+	unsigned ma, mi;
+	char why[256];
+	int r;
+
+	for (int l = 0; l < _CG_LIMIT_MAX; l++) {
+		if (strcmp(e->key, cg_limit_name((enum cg_limit)l)) != 0)
+			continue;
+		r = cg_limit_supported(host, (enum cg_limit)l, err);
+		if (r < 0 || l != CG_IO_MAX)
+			return r;
+		if (policy_io_max_parse(e->value, &io, why, sizeof(why)) < 0)
+			return err_set(err, -EINVAL, "io_max: %s", why);
+		for (unsigned d = 0; d < io.n; d++) {
+			r = cg_io_device(io.dev[d].name, &ma, &mi, err);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static void print_entry_error(const struct conf_section *s, const struct conf_entry *e,
+			      const struct corral_err *err)
+{
+	print_safe(stderr, s->file);
+	fprintf(stderr, ":%u: [", e->line);
+	print_safe(stderr, s->name);
+	fputs("] ", stderr);
+	print_safe(stderr, err->msg);
+	fputc('\n', stderr);
+}
+
+static int check_host(const struct conf *c)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	struct cg_host host;
+	unsigned bad = 0;
+
+	if (cg_host_open(cgroup_root(c), &host, &err) < 0) {
+		fprintf(stderr, "corralctl: cannot inspect this host's cgroups: ");
+		return fail(&err);
+	}
+	for (size_t i = 0; i < c->n_sections; i++) {
+		const struct conf_section *s = &c->sections[i];
+
+		for (size_t j = 0; j < s->n_entries; j++) {
+			/* An empty value unsets the key: nothing to carry. */
+			if (!s->entries[j].value[0] ||
+			    entry_on_host(&host, &s->entries[j], &err) == 0)
+				continue;
+			print_entry_error(s, &s->entries[j], &err);
+			err_clear(&err);
+			bad++;
+		}
+	}
+	if (bad > 0)
+		fprintf(stderr, "corralctl: %u setting%s cannot be carried on this host (%s): "
+			"logins they apply to fail, per on_error\n", bad, bad == 1 ? "" : "s",
+			cg_layout_name(host.layout));
+	cg_host_close(&host);
+	return bad == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
 int verb_check(int argc, char **argv)
 {
-	enum { ARG_HELP = 0x100, ARG_NO_OWNER_CHECK };
+	enum { ARG_HELP = 0x100, ARG_NO_OWNER_CHECK, ARG_NO_HOST_CHECK };
 	static const struct option options[] = {
 		{ "help", no_argument, NULL, ARG_HELP },
 		{ "no-owner-check", no_argument, NULL, ARG_NO_OWNER_CHECK },
+		{ "no-host-check", no_argument, NULL, ARG_NO_HOST_CHECK },
 		{}
 	};
 	struct conf_source src = { .main_path = CORRAL_CONF_PATH, .check_owner = true };
 	_cleanup_(conf_freep) struct conf *c = NULL;
 	struct corral_err err = CORRAL_ERR_INIT;
+	bool host_check = true;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
@@ -47,6 +134,9 @@ int verb_check(int argc, char **argv)
 			return verb_usage(argv[0]);
 		case ARG_NO_OWNER_CHECK:
 			src.check_owner = false;
+			break;
+		case ARG_NO_HOST_CHECK:
+			host_check = false;
 			break;
 		default:
 			return option_error(opt, argv);
@@ -59,5 +149,5 @@ int verb_check(int argc, char **argv)
 	if (conf_load(&src, &c, &err) < 0)
 		return fail(&err);
 	print_files(c, src.check_owner);
-	return EXIT_SUCCESS;
+	return host_check ? check_host(c) : EXIT_SUCCESS;
 }

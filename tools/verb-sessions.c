@@ -132,8 +132,9 @@ static int apply_uid(int sessions_fd, uid_t uid, void *data)
 	if (r >= 0)
 		r = cg_host_open(pol.cgroup_root, &host, &err);
 	if (r >= 0) {
-		cg_limits_from_policy(&pol, &lim);
-		r = cg_user_prepare(&host, uid, &lim, &err);
+		r = cg_limits_from_policy(&pol, &lim, &err);
+		if (r >= 0)
+			r = cg_user_prepare(&host, uid, &lim, &err);
 		cg_host_close(&host);
 	}
 	if (r < 0) {

@@ -77,6 +77,44 @@ wait "$s1" "$s2"
 out=$(tl_login "$alice" -- true 2>&1)
 is $? 0 "max_sessions: after a logout the next login works"
 
+# --- io_max ---------------------------------------------------------------------------
+# A directory on a real disk: alice's home on the host; in the VM (9p root) the
+# blank scratch disk, formatted and mounted in this test's mount namespace.
+io_dir=$(getent passwd "$alice" | cut -d: -f6)/io
+if [ "${CORRAL_VM:-}" = 1 ]; then
+	mkfs.ext4 -q -F /dev/vda && mkdir -p "$TL_WORK/disk" && mount /dev/vda "$TL_WORK/disk" ||
+		bail "cannot use the VM's scratch disk"
+	io_dir=$TL_WORK/disk/io
+fi
+mkdir -p "$io_dir" && chown "$alice" "$io_dir"
+io_dev=$(stat -c '%d' "$io_dir")
+[ $((io_dev >> 8)) -ne 0 ] || bail "$io_dir is not on a block device: io_max cannot be tested here"
+# rate SPEC: dd's bytes per second for 8M of direct I/O in the session ("" if dd failed).
+dd_rate() {
+	tl_login_t 60 "$alice" -- sh -c "dd $1 bs=1M count=8 2>&1" |
+		awk '/bytes/ && / s,/ { for (i = 1; i <= NF; i++) if ($i == "s,") { printf "%d", $1 / $(i - 1) } }'
+}
+tl_conf '[defaults]'
+free=$(dd_rate "if=/dev/zero of=$io_dir/f oflag=direct")
+[ -n "$free" ] && [ "$free" -gt $((8 << 20)) ]
+ok $? "without io_max, a direct write runs faster than 8M/s (${free:-?} B/s): the disk can show a cap"
+tl_conf '[defaults]' "io_max = $io_dir wbps=2M rbps=3M"
+wrate=$(dd_rate "if=/dev/zero of=$io_dir/f oflag=direct")
+[ -n "$wrate" ] && [ "$wrate" -le $((3 << 20)) ]
+ok $? "io_max wbps=2M caps a direct write (${wrate:-?} B/s)"
+rrate=$(dd_rate "if=$io_dir/f of=/dev/null iflag=direct")
+[ -n "$rrate" ] && [ "$rrate" -le $((9 << 19)) ]
+ok $? "io_max rbps=3M caps a direct read (${rrate:-?} B/s)"
+tl_conf '[defaults]' "io_max = /nonexistent wbps=2M"
+out=$(tl_login "$alice" -- true 2>&1)
+is $? 100 "io_max on a missing path refuses the login (on_error = deny)"
+like "$(tail -n 3 "$TL_LOG")" "io_max: /nonexistent: No such file or directory" "the log says why"
+tl_conf '[defaults]' 'io_max = /run wbps=2M'
+out=$(tl_login "$alice" -- true 2>&1)
+like "$(tail -n 3 "$TL_LOG")" "io_max: /run is on a filesystem with no block device" \
+	"io_max on a tmpfs path is refused with the reason"
+rm -rf "$io_dir"
+
 # --- a limit the host cannot express ----------------------------------------------------
 if [ "$version" = 1 ]; then
 	tl_conf '[defaults]' 'memory_high = 64M'

@@ -63,6 +63,25 @@ static const struct {
 	{ "pids_max", "0", "'0' is out of range (1 to 4194304)" },
 	{ "pids_max", "042x", "'042x' is not a number (or max)" },
 	{ "io_weight", "1e3", "'1e3' is not a number" },
+	{ "io_max", "dev/vda wbps=1M", "'dev/vda wbps=1M' names the device 'dev/vda', which is "
+				       "neither an absolute path nor MAJOR:MINOR" },
+	{ "io_max", "8:x wbps=1M", "'8:x wbps=1M' names the device '8:x', which is neither an "
+				   "absolute path nor MAJOR:MINOR" },
+	{ "io_max", "/dev/vda", "'/dev/vda' gives /dev/vda no rbps=, wbps=, riops= or wiops=" },
+	{ "io_max", "/dev/vda wbps=1M wbps=2M", "'/dev/vda wbps=1M wbps=2M' sets wbps twice for "
+						"/dev/vda" },
+	{ "io_max", "/dev/vda speed=1M", "'/dev/vda speed=1M' has 'speed=1M' for /dev/vda, which "
+					 "is not rbps=, wbps=, riops= or wiops=" },
+	{ "io_max", "/dev/vda wbps=0", "'/dev/vda wbps=0' has wbps=0 for /dev/vda, which is not a "
+				       "rate in bytes per second (such as 20M) or max" },
+	{ "io_max", "/dev/vda riops=1K", "'/dev/vda riops=1K' has riops=1K for /dev/vda, which is "
+					 "not a positive number or max" },
+	{ "io_max", "/dev/vda wbps=1M,", "'/dev/vda wbps=1M,' has an empty entry (entries are "
+					 "separated by ',')" },
+	{ "io_max", "/a rbps=1, /a wbps=1", "'/a rbps=1, /a wbps=1' names /a twice" },
+	{ "io_max", "/a riops=1,/b riops=1,/c riops=1,/d riops=1,/e riops=1,/f riops=1,/g riops=1,"
+		    "/h riops=1,/i riops=1", "'/a riops=1,/b riops=1,/c riops=1,/d riops=1,/e "
+		    "riops=1,/f riops=...' names more than 8 devices" },
 	{ "max_sessions", "", "'' is empty (use a number, or max)" },
 	{ "max_sessions", "100001", "'100001' is out of range (1 to 100000)" },
 };
@@ -173,10 +192,49 @@ static void test_defaults_and_precedence(const char *dir)
 	       "cgroup_root is only valid in [global]");
 }
 
+static void test_io_max(const char *dir)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	const struct policy_io_dev *d;
+	char buf[256];
+	struct policy p;
+
+	if (!is_int(load_text(dir, "[defaults]\nio_max = /dev/vda rbps=50M wbps=20M riops=1000, "
+			      "254:16 wiops=max wiops_x=1\n", &p, &err), -EINVAL,
+		    "an unknown io_max setting is refused"))
+		diag("%s", err.msg);
+	if (!is_int(load_text(dir, "[defaults]\nio_max = /dev/vda rbps=50M wbps=20M  riops=1000 ,"
+			      "\t254:16 wiops=300\n", &p, &err), 0, "io_max with two devices loads")) {
+		diag("%s", err.msg);
+		return;
+	}
+	is_int(p.io_max.n, 2, "io_max names two devices");
+	d = &p.io_max.dev[0];
+	ok(streq(d->name, "/dev/vda") && d->v[IO_MAX_RBPS] == 50ULL << 20 &&
+	   d->v[IO_MAX_WBPS] == 20ULL << 20 && d->v[IO_MAX_RIOPS] == 1000 &&
+	   d->v[IO_MAX_WIOPS] == POLICY_UNLIMITED, "the first device: sizes with units, "
+	   "an unnamed setting uncapped");
+	d = &p.io_max.dev[1];
+	ok(streq(d->name, "254:16") && d->v[IO_MAX_WIOPS] == 300 && d->v[IO_MAX_RBPS] ==
+	   POLICY_UNLIMITED, "the second device by MAJOR:MINOR");
+	policy_format_value(&p, POLICY_IO_MAX, buf, sizeof(buf));
+	is_str(buf, "/dev/vda rbps=52428800 wbps=20971520 riops=1000, 254:16 wiops=300",
+	       "io_max is shown in bytes and counts");
+
+	if (!is_int(load_text(dir, "[defaults]\nio_max = /dev/vda wbps=1M\n[user:dave]\nio_max =\n",
+			      &p, &err), 0, "an empty io_max in a user section loads"))
+		return;
+	is_int(p.io_max.n, 0, "... and lifts the caps of [defaults]");
+	if (!is_int(load_text(dir, "[defaults]\n", &p, &err), 0, "no io_max loads"))
+		return;
+	is_int(p.io_max.n, 0, "io_max caps nothing by default");
+}
+
 int main(void)
 {
 	with_scratch("good values", test_good);
 	with_scratch("bad values", test_bad);
 	with_scratch("defaults and precedence", test_defaults_and_precedence);
+	with_scratch("io_max", test_io_max);
 	return done();
 }

@@ -131,6 +131,16 @@ t "check a bad file: file, line, section, key" \
 	err_is "corralctl: $D/bad.conf:3: [defaults] kill_grace: '5q' is not a duration (use 5, 5s, 250ms or 2m)"
 t "check a bad file: nothing on stdout" empty out
 
+printf '[defaults]\nio_max = /nonexistent wbps=1M\n' >"$D/host.conf"
+run check --no-owner-check "$D/host.conf"
+t "check a limit this host cannot carry: exit 1" status 1
+t "check a limit this host cannot carry: file, line, section, key, why" \
+	err_matches "^$D/host.conf:2: \\[defaults\\] io_max: /nonexistent: No such file or directory$"
+t "check a limit this host cannot carry: how many, and what follows" \
+	err_matches "^corralctl: 1 setting cannot be carried on this host \\(.*\\): logins they apply to fail, per on_error$"
+run check --no-owner-check --no-host-check "$D/host.conf"
+t "check --no-host-check: exit 0" status 0
+
 run check --no-owner-check "$D/missing.conf"
 t "check a missing file: exit 1" status 1
 t "check a missing file: says so" err_is "corralctl: $D/missing.conf: does not exist"

@@ -2,8 +2,8 @@
 # shellcheck shell=dash
 # PID 1 of the test VM (copied into the initramfs by run-in-vm.sh as /init).
 # Loads the 9p/virtio/overlay modules, mounts the host's root (9p, read-only)
-# at /host, makes /etc, /home, /var and /root writable with overlays (tmpfs
-# upper) and /tmp, /run, /var/tmp tmpfs, mounts proc, sysfs, devtmpfs, devpts
+# at /host, makes /etc, /home, /var, /root and /tmp writable with overlays
+# (tmpfs upper) and /run a tmpfs, mounts proc, sysfs, devtmpfs, devpts
 # and a unified cgroup2 hierarchy, moves the host's root to / (as switch_root
 # does), then runs /out/command (written by the host on the second, writable
 # 9p share "out") chrooted into it as root, in a leaf cgroup as a service of a
@@ -47,17 +47,16 @@ mnt9p out /out cache=none
 mnt9p host /host ro,cache=loose
 [ -f /out/command ] || die "no /out/command on the out share"
 
-# Writable places. /etc, /home, /var and /root keep the host's contents
-# (overlays over the read-only share); what the tests write stays in the VM.
+# Writable places. /etc, /home, /var (so /var/tmp), /root and /tmp keep the
+# host's contents (overlays over the read-only share: a checkout under /tmp is
+# visible); what the tests write stays in the VM.
 mount -t tmpfs -o mode=0755,size=256m rw /rw || die "tmpfs /rw"
-for d in etc home var root; do
+for d in etc home var root tmp; do
 	[ -d "/host/$d" ] || continue
 	mkdir -p "/rw/$d/upper" "/rw/$d/work"
 	mount -t overlay "vm-$d" -o "lowerdir=/host/$d,upperdir=/rw/$d/upper,workdir=/rw/$d/work" "/host/$d" ||
 		die "cannot overlay /$d"
 done
-mount -t tmpfs -o mode=1777,size=256m tmp /host/tmp || die "tmpfs /tmp"
-mount -t tmpfs -o mode=1777,size=64m vartmp /host/var/tmp || die "tmpfs /var/tmp"
 mount -t tmpfs -o mode=0755,size=64m run /host/run || die "tmpfs /run"
 mkdir -p /host/run/lock /host/run/corral-vm
 chmod 1777 /host/run/lock

@@ -20,7 +20,8 @@
 # CORRAL_VM_MEM (MiB, 1024), CORRAL_VM_CPUS (2), CORRAL_VM_CGROUP2_OPTS (the
 # cgroup2 mount options, default systemd's nsdelegate,memory_recursiveprot),
 # CORRAL_VM_APPEND (more kernel arguments), CORRAL_VM_KEEP=1 (keep the run
-# directory: console log, dmesg, command).
+# directory: console log, dmesg, command). The guest has a blank 256 MiB
+# scratch disk, /dev/vda, for tests that need a block device.
 set -uo pipefail
 
 timeout=600
@@ -81,12 +82,16 @@ kernel=/boot/vmlinuz-$kver
 
 # The modules the guest loads, dependencies first (kmod's own order).
 modules=()
-for m in 9p 9pnet_virtio virtio_pci overlay; do
+# virtio_blk and ext4: the scratch disk. CPU-specific crypto modules (softdeps,
+# such as crc32c-intel) are left out: TCG's CPU may lack the instructions, and
+# the generic ones do the same work.
+for m in 9p 9pnet_virtio virtio_pci overlay virtio_blk ext4; do
 	out=$("$modprobe" -S "$kver" --show-depends "$m" 2>&1) ||
 		fail "modprobe -S $kver --show-depends $m: $out"
 	while read -r verb path _; do
 		case $verb in
 		insmod)
+			case $path in */arch/x86/crypto/*) continue ;; esac
 			case " ${modules[*]} " in *" $path "*) ;; *) modules+=("$path") ;; esac ;;
 		builtin) ;;
 		*) fail "unexpected output from modprobe --show-depends $m: $verb $path" ;;
@@ -165,6 +170,9 @@ trap 'exit 143' TERM INT HUP
 : > "$run/share/stdout"
 : > "$run/share/stderr"
 
+# A blank scratch disk (/dev/vda in the guest) for tests that need a block device.
+truncate -s 256M "$run/scratch.img" || fail "cannot create the scratch disk"
+
 start=$SECONDS
 "$qemu" -accel tcg -nodefaults -no-user-config -display none -monitor none \
 	-no-reboot -m "${CORRAL_VM_MEM:-1024}" -smp "${CORRAL_VM_CPUS:-2}" \
@@ -173,6 +181,7 @@ start=$SECONDS
 	-serial "file:$run/console.log" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$run/share,mount_tag=out,security_model=none,multidevs=remap" \
+	-drive "file=$run/scratch.img,format=raw,if=virtio" \
 	< /dev/null > "$run/qemu.log" 2>&1 &
 qpid=$!
 tail -n +1 -f --pid="$qpid" "$run/share/stdout" &
