@@ -105,8 +105,12 @@ int main(int argc, char **argv)
 	}
 	log_open();
 	h.caller_uid = getuid();
-	/* PwnKit (CVE-2021-4034): with argc 0, argv[1] would be envp[0]. */
-	if (argc < 1 || !argv[0])
+	/*
+	 * PwnKit (CVE-2021-4034): with argc 0, argv[1] would be envp[0]. Since
+	 * Linux 5.18 the kernel turns an empty argv into { "" }; no caller of ours
+	 * passes an empty argv[0] either.
+	 */
+	if (argc < 1 || !argv[0] || !argv[0][0])
 		refuse("empty argv (argc 0)");
 	if (is_status_request(argc, argv))
 		return run_status(&h);
