@@ -118,7 +118,7 @@ static _Noreturn void holder(const struct opts *o, const char *user, int ready, 
 	pid_t cmd = -1;
 	int r, leaked;
 
-	signal(SIGPIPE, SIG_DFL);
+	(void)signal(SIGPIPE, SIG_DFL);
 	/* Modules log through syslog(), whose socket stays open: open it first. */
 	openlog("holdbench", LOG_NDELAY, LOG_AUTHPRIV);
 	fd_snapshot(fds);
@@ -159,7 +159,7 @@ static int open_one(const struct opts *o, unsigned long i, int release[2], pid_t
 
 	if (pipe2(ready, O_CLOEXEC) < 0)
 		return -errno;
-	fflush(NULL);
+	(void)fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		close(ready[0]);
@@ -219,7 +219,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* A holder that ended early must not turn our write into a SIGPIPE. */
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 	t0 = now_ns();
 	for (unsigned long i = 0; i < o.count; i++) {
 		int r = open_one(&o, i, release, &pid);
@@ -236,7 +236,7 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("opened %lu %.3f\n", opened, (double)(now_ns() - t0) / 1e9);
-	fflush(stdout);
+	(void)fflush(stdout);
 	if (opened == o.count)
 		(void)!fgets(line, sizeof(line), stdin);
 	t0 = now_ns();

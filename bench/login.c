@@ -99,7 +99,7 @@ pid_t login_spawn(pam_handle_t *pamh, const struct passwd *pw, char *const *cmd)
 {
 	pid_t pid;
 
-	fflush(NULL);
+	(void)fflush(NULL);
 	pid = fork();
 	if (pid == 0)
 		exec_as_user(pamh, pw, cmd);

@@ -83,6 +83,8 @@ static void parse_stack(char *spec, struct stack *st)
 			usage("too many arguments in a command");
 		st->argv[n++] = a;
 	}
+	if (n == 0)
+		usage("a stack is NAME=pam:SERVICE or NAME=cmd:/PROG[,ARG...]");
 }
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -150,7 +152,7 @@ static int time_pam(const struct opts *o, const struct stack *st, const struct p
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
-	fflush(NULL);
+	(void)fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
@@ -178,7 +180,7 @@ static int time_cmd(const struct stack *st, uint64_t *ret)
 	pid_t pid;
 	int null;
 
-	fflush(NULL);
+	(void)fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		null = open("/dev/null", O_WRONLY | O_CLOEXEC);

@@ -76,9 +76,9 @@ static void print_entry_error(const struct conf_section *s, const struct conf_en
 	print_safe(stderr, s->file);
 	fprintf(stderr, ":%u: [", e->line);
 	print_safe(stderr, s->name);
-	fputs("] ", stderr);
+	(void)fputs("] ", stderr);
 	print_safe(stderr, err->msg);
-	fputc('\n', stderr);
+	(void)fputc('\n', stderr);
 }
 
 static int check_host(const struct conf *c)
