@@ -213,18 +213,13 @@ static int parse_line(struct cg_host *host, char *line, struct corral_err *err)
 	return 0;	/* cpuset, freezer, name=systemd...: not ours to use */
 }
 
-static int read_mountinfo(struct cg_host *host, struct corral_err *err)
+static int read_mountinfo(struct cg_host *host, FILE *f, struct corral_err *err)
 {
 	char line[4096];
-	FILE *f;
 	int r = 0;
 
-	f = fopen("/proc/self/mountinfo", "re");
-	if (!f)
-		return err_errno(err, -errno, "Failed to open /proc/self/mountinfo");
 	while (r >= 0 && fgets(line, sizeof(line), f))
 		r = parse_line(host, line, err);
-	(void)fclose(f);
 	return r;
 }
 
@@ -264,7 +259,8 @@ void cg_host_close(struct cg_host *host)
 	host->n = 0;
 }
 
-int cg_host_open(const char *root, struct cg_host *ret, struct corral_err *err)
+int cg_host_parse(const char *root, FILE *mountinfo, struct cg_host *ret,
+		  struct corral_err *err)
 {
 	struct cg_host host = { .unified = -1 };
 	int r;
@@ -272,7 +268,7 @@ int cg_host_open(const char *root, struct cg_host *ret, struct corral_err *err)
 	if (!cg_root_name_valid(root))
 		return err_set(err, -EINVAL, "Invalid cgroup root name '%.64s'", root);
 	(void)snprintf(host.root, sizeof(host.root), "%s", root);
-	r = read_mountinfo(&host, err);
+	r = read_mountinfo(&host, mountinfo, err);
 	if (r >= 0 && host.n == 0)
 		r = err_set(err, -ENOENT, "No cgroup filesystem is mounted");
 	if (r < 0) {
@@ -282,4 +278,17 @@ int cg_host_open(const char *root, struct cg_host *ret, struct corral_err *err)
 	map_controllers(&host);
 	*ret = host;
 	return 0;
+}
+
+int cg_host_open(const char *root, struct cg_host *ret, struct corral_err *err)
+{
+	FILE *f;
+	int r;
+
+	f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return err_errno(err, -errno, "Failed to open /proc/self/mountinfo");
+	r = cg_host_parse(root, f, ret, err);
+	(void)fclose(f);
+	return r;
 }

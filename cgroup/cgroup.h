@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -88,6 +89,9 @@ struct cg_host {
 
 /* cgroup-detect.c */
 int cg_host_open(const char *root, struct cg_host *ret, struct corral_err *err);
+/* The same from mountinfo text read from f (tests and fuzzing give a recorded one). */
+int cg_host_parse(const char *root, FILE *mountinfo, struct cg_host *ret,
+		  struct corral_err *err);
 void cg_host_close(struct cg_host *host);
 const char *cg_layout_name(enum cg_layout l);
 const char *cg_controller_name(enum cg_controller c);
