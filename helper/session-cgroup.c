@@ -80,7 +80,6 @@ int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
 	return cg_session_attach(&sc->host, &sc->s, app, err);
 }
 
-/* The hierarchy a /proc/PID/cgroup line ("4:memory:/a/b", "0::/a") belongs to, or -1. */
 static int find_hier(const struct cg_host *host, const char *ctrls, bool v2)
 {
 	for (unsigned i = 0; i < host->n; i++) {
@@ -92,6 +91,19 @@ static int find_hier(const struct cg_host *host, const char *ctrls, bool v2)
 	return -1;
 }
 
+int session_cgroup_parse_line(const struct cg_host *host, char *line, const char **ret_path)
+{
+	char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+
+	if (!c2 || c2[1] != '/')
+		return -1;
+	/* "0::/path" is the unified hierarchy: line "0", an empty controller list. */
+	*c1 = '\0';
+	*c2 = '\0';
+	*ret_path = c2 + 1;
+	return find_hier(host, c1 + 1, streq(line, "0") && c1[1] == '\0');
+}
+
 int session_cgroup_release_app(struct session_cgroup *sc, pid_t app, const char *app_cgroups,
 			       struct corral_err *err)
 {
@@ -100,21 +112,15 @@ int session_cgroup_release_app(struct session_cgroup *sc, pid_t app, const char 
 
 	(void)snprintf(copy, sizeof(copy), "%s", app_cgroups);
 	for (char *line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-		int h;
+		const char *path;
+		int h = session_cgroup_parse_line(&sc->host, line, &path);
 
-		if (!c2 || c2[1] != '/')
-			continue;
-		/* "0::/path" is the unified hierarchy: line "0", an empty controller list. */
-		*c1 = '\0';
-		*c2 = '\0';
-		h = find_hier(&sc->host, c1 + 1, streq(line, "0") && c1[1] == '\0');
 		if (h < 0 || sc->s.fd[h] < 0)
 			continue;	/* a hierarchy we never moved it in */
-		r = cg_attach_path(&sc->host, (unsigned)h, c2 + 1, app, err);
+		r = cg_attach_path(&sc->host, (unsigned)h, path, app, err);
 		if (r < 0 && first == 0)
 			first = err_wrap(err, "Failed to move process %d back to %s", (int)app,
-					 c2 + 1);
+					 path);
 	}
 	return first;
 }

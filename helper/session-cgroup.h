@@ -26,6 +26,12 @@ int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
 /* Put the application back where app_cgroups says (at close, or when an open fails). */
 int session_cgroup_release_app(struct session_cgroup *sc, pid_t app, const char *app_cgroups,
 			       struct corral_err *err);
+/*
+ * One line of /proc/PID/cgroup ("4:memory:/a/b", "0::/a"), cut in place: the
+ * index in host of its hierarchy, with its path in *ret_path; -1 for a line
+ * that is malformed or of a hierarchy corral does not use.
+ */
+int session_cgroup_parse_line(const struct cg_host *host, char *line, const char **ret_path);
 /* Kill what is left in the session's cgroups and remove them, and the user's if it is empty. */
 int session_cgroup_end(struct session_cgroup *sc, struct corral_err *err);
 /* Undo whatever begin and adopt did; for a failed open. */
