@@ -57,10 +57,18 @@ static _noreturn_ void child_exec(const struct mod_args *a, const char *verb, in
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	for (int sig = 1; sig < NSIG; sig++)
 		(void)signal(sig, SIG_DFL);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	/*
+	 * The socket first: in an application that runs with 0-2 closed, the
+	 * socketpair took one of them, and /dev/null would be put over it.
+	 * /dev/null without O_CLOEXEC: when it lands on 0-2 itself, dup2() is a
+	 * no-op and the flag would stay; anywhere else, fd_close_from() closes it.
+	 */
+	if (fd_move_to(sock, HELPER_FD, &err) < 0)
+		_exit(127);
+	null = open("/dev/null", O_RDWR | O_NOCTTY);
 	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
 		_exit(127);
-	if (fd_move_to(sock, HELPER_FD, &err) < 0 || fd_close_from(HELPER_FD + 1, &err) < 0)
+	if (fd_close_from(HELPER_FD + 1, &err) < 0)
 		_exit(127);
 	/* Checked, and verified: never infer privilege state from one call (CVE-2020-5291). */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || getresuid(&ru, &eu, &su) < 0 ||
