@@ -135,6 +135,7 @@ def fdm(res):
     if not os.path.exists(path):
         return ""
     s = samples(path)
+    live = read(os.path.join(res, "login-fdm.live")).strip()
     rows = []
     for name, label in PAM_STACKS + CMD_STACKS:
         if name not in s or name in ("permit", "true"):
@@ -142,7 +143,8 @@ def fdm(res):
         rows.append([label, ms(median(s[name])), ms(added(s, name)),
                      ms(median(s[name + "/open"])), ms(median(s[name + "/close"]))])
     return ("\n### 1c. The same with favordynmods\n\n"
-            f"{len(s['permit'])} rounds while a cgroup v1 hierarchy of the run's own was mounted "
+            f"{len(s['permit'])} rounds with {live} corral sessions live (compare with that "
+            "column of section 3), while a cgroup v1 hierarchy of the run's own was mounted "
             "with `favordynmods` (`bench/run --favordynmods`): the kernel then keeps its cgroup "
             "migration lock (cgroup_threadgroup_rwsem) in the mode whose writers wait for no "
             "RCU grace period, host-wide. systemd mounts cgroup2 that way where the kernel "
@@ -240,6 +242,7 @@ def ssh(res):
 
 def burst(res):
     lines = [ln.split() for ln in read(os.path.join(res, "burst.txt")).splitlines()]
+    lines = [ln for ln in lines if len(ln) == 3]
     n = len(lines)
     good = [float(b) - float(a) for rc, a, b in lines if rc == "0"]
     wall = max(float(b) for _, _, b in lines) - min(float(a) for _, a, _ in lines)
