@@ -33,7 +33,7 @@ static const struct verb verbs[] = {
 static _noreturn_ void refuse(const char *why)
 {
 	/* One sentence for every refusal: no oracle for unprivileged callers (CVE-2022-47952). */
-	fputs("corral-helper: refused: this program is run by pam_corral.so only\n", stderr);
+	(void)fputs("corral-helper: refused: this program is run by pam_corral.so only\n", stderr);
 	hlog(LOG_WARNING, "Refused a request from uid %u: %s", (unsigned)getuid(), why);
 	exit(EXIT_FAILURE);
 }
@@ -119,9 +119,10 @@ int main(int argc, char **argv)
 	become_root();
 	verb = parse_args(&h, argc, argv);
 	if (!verb) {
-		fputs("usage: corral-helper [--config=/PATH] [--init=/PATH] [--debug] open|close\n"
-		      "       corral-helper status\n",
-		      stderr);
+		(void)fputs("usage: corral-helper [--config=/PATH] [--init=/PATH] [--debug] "
+			    "open|close\n"
+			    "       corral-helper status\n",
+			    stderr);
 		return EXIT_FAILURE;
 	}
 	if (caller_check_peer(&h, &err) < 0) {

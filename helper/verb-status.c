@@ -177,7 +177,7 @@ static void print_time(uint64_t t)
 
 	if (localtime_r(&tt, &tm))
 		(void)strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-	fputs(buf, stdout);
+	(void)fputs(buf, stdout);
 }
 
 /* Strings that came from PAM items: no terminal escapes (util-linux CVE-2024-28085). */
@@ -198,7 +198,7 @@ static void print_session(const struct session_state *s, bool current)
 	print_time(s->started);
 	printf(" init %d (host pid) service ", (int)s->init_pid);
 	print_safe(s->service);
-	fputs(" tty ", stdout);
+	(void)fputs(" tty ", stdout);
 	print_safe(s->tty);
 	puts(current ? " (this session)" : "");
 }
@@ -211,7 +211,7 @@ static void print_limits(const struct session_state *s)
 	       s->id);
 	(void)snprintf(copy, sizeof(copy), "%s", s->limits);
 	for (char *l = strtok_r(copy, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		fputs("  ", stdout);
+		(void)fputs("  ", stdout);
 		print_safe(l);
 		putchar('\n');
 	}
@@ -258,7 +258,7 @@ static int print_status(const struct status_list *l, uid_t uid)
 		printf("uid %u has no corral sessions\n", (unsigned)uid);
 		return 0;
 	}
-	fputs("user ", stdout);
+	(void)fputs("user ", stdout);
 	print_safe(newest->user);
 	printf(" (uid %u), %zu session%s%s\n", (unsigned)uid, l->n, l->n == 1 ? "" : "s",
 	       l->truncated ? " (more not shown)" : "");
@@ -283,7 +283,7 @@ int verb_status(struct helper *h)
 		r = drop_to_caller(h->caller_uid, getgid(), &err);
 	if (r < 0) {
 		hlog(LOG_ERR, "status for uid %u failed: %s", (unsigned)h->caller_uid, err.msg);
-		fputs("corral-helper: status is not available right now\n", stderr);
+		(void)fputs("corral-helper: status is not available right now\n", stderr);
 		status_list_free(&l);
 		return r;
 	}
