@@ -112,10 +112,12 @@ static int fd_mount_id(int fd, uint32_t *ret)
 	struct corral_err ignored = CORRAL_ERR_INIT;
 	_cleanup_free_ char *buf = NULL;
 	char name[48], *p;
+	int r;
 
 	(void)snprintf(name, sizeof(name), "/proc/self/fdinfo/%d", fd);
-	if (fd_read_file_at(AT_FDCWD, name, 4096, &buf, NULL, &ignored) < 0)
-		return ignored.code;
+	r = fd_read_file_at(AT_FDCWD, name, 4096, &buf, NULL, &ignored);
+	if (r < 0)
+		return r;
 	p = strstr(buf, "mnt_id:\t");
 	if (!p)
 		return -EIO;
