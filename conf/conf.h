@@ -115,6 +115,12 @@ struct policy_io_max {
 	struct policy_io_dev dev[POLICY_IO_DEVS_MAX];
 };
 
+/*
+ * Room for any value policy_format_value() writes, NUL included. io_max is the
+ * longest: per device ", ", the name and " riops=" plus 20 digits per key.
+ */
+#define POLICY_VALUE_MAX (POLICY_IO_DEVS_MAX * (2 + POLICY_IO_DEV_NAME_MAX + _IO_MAX_KEY_MAX * 28))
+
 /* Parse an io_max value; why says what is wrong. Used by the schema and its tests. */
 int policy_io_max_parse(const char *s, struct policy_io_max *ret, char *why, size_t why_size);
 int policy_io_max_format(const struct policy_io_max *io, char *buf, size_t size);

@@ -64,7 +64,7 @@ static void print_exempt(const struct policy *p)
 
 static int print_keys(const struct policy *p)
 {
-	char value[HOST_NAME_MAX + 16];
+	char value[POLICY_VALUE_MAX];
 
 	for (int k = 0; k < _POLICY_KEY_MAX; k++) {
 		const char *name = policy_key_name((enum policy_key)k);

@@ -172,6 +172,15 @@ else
 	skip "no user 'nobody' on this system"
 fi
 
+# The longest values (io_max of several disks) are printed whole.
+printf '[defaults]\nio_max = /dev/vda rbps=50M wbps=20M riops=500 wiops=500, /dev/vdb rbps=1G\n' \
+	>"$D/io.conf"
+run policy --no-owner-check --config "$D/io.conf" root
+t "policy with a long io_max: exit 0" status 0
+t "policy with a long io_max: the whole value" out_has_line "$(row3 io_max \
+	'/dev/vda rbps=52428800 wbps=20971520 riops=500 wiops=500, /dev/vdb rbps=1073741824' \
+	"$D/io.conf:2 [defaults]")"
+
 run policy --no-owner-check --config "$D/corral.conf" corral-t-no-such-user
 t "policy for a missing user: exit 1" status 1
 t "policy for a missing user: says so" err_is "corralctl: no such user 'corral-t-no-such-user'"
