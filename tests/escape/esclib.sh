@@ -7,7 +7,8 @@
 #                               host and a second session of ATTACKER, each a
 #                               sleep with its own length, their host pids in
 #                               ESC_VICTIM_SESSION, ESC_VICTIM_HOST,
-#                               ESC_ATTACKER_HOST, ESC_ATTACKER_OTHER
+#                               ESC_ATTACKER_HOST, ESC_ATTACKER_OTHER (and
+#                               the latter's PAM application: ESC_ATTACKER_APP)
 #   esc_attack USER SCRIPT [ARG...]
 #                               runs the bash SCRIPT as USER inside a new corral
 #                               login (ARGs are its $1...; $ESC_PROBE is $P),
@@ -35,11 +36,13 @@ esc_pid_of() {
 esc_world() {
 	local attacker=$1 victim=$2
 	tl_login_bg "$victim" -- sleep 1001 </dev/null >/dev/null 2>&1
-	ESC_VICTIM_APP=$TL_BG
+	# Disowned: bash reports nothing when the cleanup kills them.
 	esc_host "$victim" sleep 1002 </dev/null >/dev/null 2>&1 &
 	TL_PIDS+=("$!")
+	disown
 	esc_host "$attacker" sleep 1003 </dev/null >/dev/null 2>&1 &
 	TL_PIDS+=("$!")
+	disown
 	tl_login_bg "$attacker" -- sleep 1004 </dev/null >/dev/null 2>&1
 	ESC_ATTACKER_APP=$TL_BG
 	ESC_VICTIM_SESSION=$(esc_pid_of "sleep 1001")

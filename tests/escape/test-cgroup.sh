@@ -43,9 +43,11 @@ esc_attack "$alice" '
 	echo "release_agent=$(find /sys/fs/cgroup -name release_agent)"
 	for v in '"$views"'; do
 		mapfile -t pids < /sys/fs/cgroup/$v/cgroup.procs
+		zeros=0
 		for p in "${pids[@]}"; do
-			[ -d /proc/$p ] || echo "foreign_$v=$p"
+			if [ "$p" = 0 ]; then zeros=$((zeros + 1)); else [ -d /proc/$p ] || echo "foreign_$v=$p"; fi
 		done
+		echo "zeros_${v#.}=$zeros"
 	done
 '
 is "$ESC_RC" 0 "the attacking login runs"
@@ -59,6 +61,10 @@ fi
 is "$(esc_get names)" "" "no cgroup of corral's root, of alice's or of bob's uid is visible inside"
 is "$(esc_get release_agent)" "" "no release_agent is visible inside"
 is "$(esc_get "foreign_[a-z.]*")" "" "every cgroup.procs inside lists processes of the session only"
+# cgroup v2 lists a process of another PID namespace as 0 (v1 leaves it out): the one
+# such process in the session's cgroup is the PAM application, moved there by design.
+is "$(esc_get "zeros_[a-z]*" | sort -u | tr '\n' ' ')" "$([ "$v1" = 1 ] && echo 0 || echo 1) " \
+	"the only process from outside in the session's cgroups is the PAM application (as pid 0)"
 
 # --- moving out, raising limits, delegating --------------------------------------
 esc_attack "$alice" '

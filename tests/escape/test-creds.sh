@@ -87,17 +87,21 @@ ok $? "control: with no_new_privs set, passwd -S cannot read /etc/shadow" || dia
 
 # --- the terminal --------------------------------------------------------------------------
 # The login runs on a terminal (script(1)'s pty), as su's does on root's. A job the
-# user leaves behind types a command into it a second after logout; the "outer shell"
+# user leaves behind types a command into it 3 s after logout; the "outer shell"
 # then reads the terminal. corral ends the job at logout, so nothing arrives.
 tty_login() { # tty_login USER: what the outer shell reads after USER's login on a pty
-	local cmd
+	local cmd stdin sleeper
 	cmd="$TL_DRIVER --confdir $TL_WORK/pam.d --service $TL_SERVICE --user $1 -- sh -c '
 		echo init_tty=\$(cut -d \" \" -f 7 /proc/1/stat) shell_tty=\$(cut -d \" \" -f 7 /proc/\$\$/stat)
-		exec $ESC_PROBE inject-later 1 \"echo INJECTED
+		exec $ESC_PROBE inject-later 3 \"echo INJECTED
 \"'
-	read -r -t 3 line; echo \"outer-read=[\$line]\""
-	# script's stdin stays open (EOF on it would end the outer read at once) until the read is over.
-	sleep 6 | timeout 30 script -q -e -c "$cmd" /dev/null 2>&1 | tr -d '\r'
+	read -r -t 8 line; echo \"outer-read=[\$line]\""
+	# script's stdin stays open: EOF there would end the outer read at once.
+	exec {stdin}< <(exec sleep 60)
+	sleeper=$!
+	timeout 30 script -q -e -c "$cmd" /dev/null <&"$stdin" 2>&1 | tr -d '\r'
+	kill "$sleeper" 2>/dev/null
+	exec {stdin}<&-
 }
 out=$(tty_login "$alice")
 diag "$out"

@@ -44,9 +44,9 @@ esc_attack "$alice" '
 	done
 ' $ESC_TARGETS
 is "$ESC_RC" 0 "the attacking login runs"
-like "$(esc_get ps)" '^ ?1 corral-init; ?[0-9]+ bash; ?[0-9]+ ps;' "ps -e lists the session's processes only"
+like "$(esc_get ps)" '^ ?1 corral-init; ?[0-9]+ bash; ?[0-9]+ ps;$' "ps -e lists the session's processes only"
 unlike "$(esc_get ps)" 'sleep' "ps -e shows no sleep of the targets"
-like "$(esc_get proc)" '^1 [0-9]+ [0-9]+$' "/proc lists the init, the shell and the ls subshell only"
+like "$(esc_get proc)" '^1 [0-9]+ [0-9]+$' "/proc lists the init, the shell and the subshell reading it only"
 is "$(esc_get scan)" "1 $(esc_get self)" "kill(PID, 0) over every pid up to pid_max finds only the init and the shell"
 for pid in $ESC_TARGETS; do
 	is "$(esc_get "exists_$pid")" no "/proc/$pid of a target host pid does not exist inside"
