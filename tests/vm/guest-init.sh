@@ -4,7 +4,8 @@
 # Loads the 9p/virtio/overlay modules, mounts the host's root (9p, read-only)
 # at /host, makes /etc, /home, /var, /root and /tmp writable with overlays
 # (tmpfs upper) and /run a tmpfs, mounts proc, sysfs, devtmpfs, devpts
-# and a unified cgroup2 hierarchy, moves the host's root to / (as switch_root
+# and a unified cgroup2 hierarchy (or, with corral_vm.cgroup=legacy, cgroup
+# v1 hierarchies only), moves the host's root to / (as switch_root
 # does), then runs /out/command (written by the host on the second, writable
 # 9p share "out") chrooted into it as root, in a leaf cgroup as a service of a
 # systemd host would be. Its stdout, stderr and exit status go to /out/stdout,
@@ -74,20 +75,45 @@ ln -sf /proc/self/fd/1 /host/dev/stdout
 ln -sf /proc/self/fd/2 /host/dev/stderr
 mount -t tmpfs -o mode=1777 shm /host/dev/shm || die "tmpfs /dev/shm"
 mount -t mqueue mqueue /host/dev/mqueue 2>/dev/null
-# Unified only, with systemd's mount options; controllers enabled at the top
-# and the command in a leaf, as a service on a current distribution.
-# corral_vm.cgroup2_opts= on the kernel command line (run-in-vm.sh sets it
-# from CORRAL_VM_CGROUP2_OPTS) overrides the options.
+# The cgroup layout, from the kernel command line (run-in-vm.sh sets it):
+# corral_vm.cgroup=unified (the default) or legacy, corral_vm.cgroup2_opts=.
+layout=unified
 cg2opts=nsdelegate,memory_recursiveprot
 for arg in $(cat /proc/cmdline); do
-	case $arg in corral_vm.cgroup2_opts=*) cg2opts=${arg#*=} ;; esac
+	case $arg in
+	corral_vm.cgroup=*) layout=${arg#*=} ;;
+	corral_vm.cgroup2_opts=*) cg2opts=${arg#*=} ;;
+	esac
 done
-mount -t cgroup2 -o "$cg2opts" cgroup2 /host/sys/fs/cgroup ||
-	die "cannot mount cgroup2 with options '$cg2opts'"
-for c in cpu io memory pids; do
-	echo "+$c" > /host/sys/fs/cgroup/cgroup.subtree_control || die "cannot enable the $c controller"
-done
-mkdir /host/sys/fs/cgroup/corral-vm.scope || die "cannot create the test's cgroup"
+cg=/host/sys/fs/cgroup
+case $layout in
+unified)
+	# Unified only, with systemd's mount options; controllers enabled at the
+	# top and the command in a leaf, as a service on a current distribution.
+	mount -t cgroup2 -o "$cg2opts" cgroup2 $cg ||
+		die "cannot mount cgroup2 with options '$cg2opts'"
+	for c in cpu io memory pids; do
+		echo "+$c" > $cg/cgroup.subtree_control || die "cannot enable the $c controller"
+	done
+	scope=$cg/corral-vm.scope
+	;;
+legacy)
+	# cgroup v1 only, as systemd laid it out before v2 (CentOS 7, Ubuntu
+	# 18.04): a tmpfs of hierarchies, cpu and cpuacct co-mounted with the
+	# two names as symlinks, and a named hierarchy without controllers.
+	mount -t tmpfs -o mode=0755 cgroup $cg || die "cannot mount a tmpfs on $cg"
+	for h in cpu,cpuacct memory pids blkio; do
+		mkdir $cg/$h && mount -t cgroup -o $h cgroup $cg/$h || die "cannot mount cgroup $h"
+	done
+	ln -s cpu,cpuacct $cg/cpu && ln -s cpu,cpuacct $cg/cpuacct || die "symlinks in $cg"
+	mkdir $cg/systemd && mount -t cgroup -o none,name=systemd cgroup $cg/systemd ||
+		die "cannot mount the name=systemd hierarchy"
+	scope=$cg/systemd/corral-vm.scope
+	;;
+*) die "unknown corral_vm.cgroup=$layout" ;;
+esac
+mkdir $scope || die "cannot create the test's cgroup"
+scope=.${scope#/host}
 
 hostname corral-vm
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
@@ -101,8 +127,8 @@ cp /out/command /host/run/corral-vm/command || die "cannot copy the command"
 # what it was), so /out and busybox stay at hand; the host's root is "." now.
 cd /host || die "cannot cd to /host"
 mount --move /host / || die "cannot move the host's root to /"
-say "running the command"
-sh -c 'echo $$ > ./sys/fs/cgroup/corral-vm.scope/cgroup.procs || exit 126; exec "$@"' sh \
+say "running the command (cgroup layout: $layout)"
+sh -c 'echo $$ > "$0/cgroup.procs" || exit 126; exec "$@"' "$scope" \
 	chroot . /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 	HOME=/root LANG=C.UTF-8 TERM=dumb USER=root LOGNAME=root SHELL=/bin/bash \
 	/bin/bash /run/corral-vm/command > /out/stdout 2> /out/stderr < /dev/null

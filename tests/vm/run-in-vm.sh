@@ -17,7 +17,8 @@
 # MALLOC_PERTURB_, LD_LIBRARY_PATH and *SAN_OPTIONS; CORRAL_VM=1 tells it where
 # it is. The build tree is read-only there. Knobs: CORRAL_VM_KVER (kernel
 # version, default: the newest /boot/vmlinuz-*-amd64 with modules),
-# CORRAL_VM_MEM (MiB, 1024), CORRAL_VM_CPUS (2), CORRAL_VM_CGROUP2_OPTS (the
+# CORRAL_VM_MEM (MiB, 1024), CORRAL_VM_CPUS (2), CORRAL_VM_CGROUP (unified, or
+# legacy: cgroup v1 only, cpu,cpuacct co-mounted), CORRAL_VM_CGROUP2_OPTS (the
 # cgroup2 mount options, default systemd's nsdelegate,memory_recursiveprot),
 # CORRAL_VM_APPEND (more kernel arguments), CORRAL_VM_KEEP=1 (keep the run
 # directory: console log, dmesg, command). The guest has a blank 256 MiB
@@ -177,7 +178,7 @@ start=$SECONDS
 "$qemu" -accel tcg -nodefaults -no-user-config -display none -monitor none \
 	-no-reboot -m "${CORRAL_VM_MEM:-1024}" -smp "${CORRAL_VM_CPUS:-2}" \
 	-kernel "$kernel" -initrd "$initramfs" \
-	-append "console=ttyS0 quiet panic=-1 ${CORRAL_VM_CGROUP2_OPTS:+corral_vm.cgroup2_opts=$CORRAL_VM_CGROUP2_OPTS} ${CORRAL_VM_APPEND:-}" \
+	-append "console=ttyS0 quiet panic=-1 corral_vm.cgroup=${CORRAL_VM_CGROUP:-unified} ${CORRAL_VM_CGROUP2_OPTS:+corral_vm.cgroup2_opts=$CORRAL_VM_CGROUP2_OPTS} ${CORRAL_VM_APPEND:-}" \
 	-serial "file:$run/console.log" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$run/share,mount_tag=out,security_model=none,multidevs=remap" \
