@@ -181,11 +181,18 @@ int policy_io_max_format(const struct policy_io_max *io, char *buf, size_t size)
 		return -ENOBUFS;
 	buf[0] = '\0';
 	for (unsigned i = 0; i < io->n && r == 0; i++) {
+		bool capped = false;
+
 		r = append(buf, size, &off, "%s%s", i ? ", " : "", io->dev[i].name);
 		for (int k = 0; k < _IO_MAX_KEY_MAX && r == 0; k++)
-			if (io->dev[i].v[k] != POLICY_UNLIMITED)
+			if (io->dev[i].v[k] != POLICY_UNLIMITED) {
+				capped = true;
 				r = append(buf, size, &off, " %s=%llu", key_names[k],
 					   (unsigned long long)io->dev[i].v[k]);
+			}
+		/* A device whose caps are all max is still named, and must parse back. */
+		if (r == 0 && !capped)
+			r = append(buf, size, &off, " %s=max", key_names[IO_MAX_RBPS]);
 	}
 	return r < 0 ? r : (int)off;
 }

@@ -221,6 +221,14 @@ static void test_io_max(const char *dir)
 	is_str(buf, "/dev/vda rbps=52428800 wbps=20971520 riops=1000, 254:16 wiops=300",
 	       "io_max is shown in bytes and counts");
 
+	/* Found by fuzzing: shown as "/dev/vda", which is not a valid io_max. */
+	if (!is_int(load_text(dir, "[defaults]\nio_max = /dev/vda wbps=max, 8:0 "
+			      "riops=18446744073709551615\n", &p, &err), 0,
+		    "io_max with caps of max loads"))
+		return;
+	policy_format_value(&p, POLICY_IO_MAX, buf, sizeof(buf));
+	is_str(buf, "/dev/vda rbps=max, 8:0 rbps=max", "a device without a cap is shown with one max");
+
 	if (!is_int(load_text(dir, "[defaults]\nio_max = /dev/vda wbps=1M\n[user:dave]\nio_max =\n",
 			      &p, &err), 0, "an empty io_max in a user section loads"))
 		return;
