@@ -53,9 +53,16 @@ static bool device_valid(const char *s)
 	return parse_u32(num, &major) == 0 && parse_u32(colon + 1, &minor) == 0;
 }
 
+/* The config's bytes made fit for a message: non-ASCII escaped, cut at CONF_QUOTE_MAX. */
+static const char *quote(char buf[CONF_ESCAPED_SIZE], const char *s)
+{
+	return conf_escape(buf, CONF_ESCAPED_SIZE, s, strlen(s), CONF_QUOTE_MAX);
+}
+
 static int parse_setting(const char *tok, struct policy_io_dev *d, bool seen[], char *why,
 			 size_t size)
 {
+	char e1[CONF_ESCAPED_SIZE], e2[CONF_ESCAPED_SIZE];
 	const char *eq = strchr(tok, '=');
 	uint64_t v;
 	int k;
@@ -65,12 +72,12 @@ static int parse_setting(const char *tok, struct policy_io_dev *d, bool seen[], 
 		    strncmp(tok, key_names[k], (size_t)(eq - tok)) == 0)
 			break;
 	if (k == _IO_MAX_KEY_MAX) {
-		(void)snprintf(why, size, "has '%.32s' for %s, which is not rbps=, wbps=, riops= "
-			       "or wiops=", tok, d->name);
+		(void)snprintf(why, size, "has '%s' for %s, which is not rbps=, wbps=, riops= "
+			       "or wiops=", quote(e1, tok), quote(e2, d->name));
 		return -EINVAL;
 	}
 	if (seen[k]) {
-		(void)snprintf(why, size, "sets %s twice for %s", key_names[k], d->name);
+		(void)snprintf(why, size, "sets %s twice for %s", key_names[k], quote(e1, d->name));
 		return -EINVAL;
 	}
 	seen[k] = true;
@@ -79,9 +86,10 @@ static int parse_setting(const char *tok, struct policy_io_dev *d, bool seen[], 
 		return 0;
 	}
 	if ((is_bps(k) ? parse_size(eq + 1, &v) : parse_u64(eq + 1, &v)) < 0 || v == 0) {
-		(void)snprintf(why, size, "has %s=%.32s for %s, which is not %s", key_names[k],
-			       eq + 1, d->name, is_bps(k) ? "a rate in bytes per second "
-			       "(such as 20M) or max" : "a positive number or max");
+		(void)snprintf(why, size, "has %s=%s for %s, which is not %s", key_names[k],
+			       quote(e1, eq + 1), quote(e2, d->name),
+			       is_bps(k) ? "a rate in bytes per second (such as 20M) or max" :
+					   "a positive number or max");
 		return -EINVAL;
 	}
 	d->v[k] = v;
@@ -93,6 +101,7 @@ static int parse_entry(char *entry, struct policy_io_max *io, char *why, size_t 
 {
 	struct policy_io_dev *d = &io->dev[io->n];
 	bool seen[_IO_MAX_KEY_MAX] = { false };
+	char esc[CONF_ESCAPED_SIZE];
 	char *save = NULL, *tok = strtok_r(entry, SEPARATORS, &save);
 	int r;
 
@@ -101,13 +110,13 @@ static int parse_entry(char *entry, struct policy_io_max *io, char *why, size_t 
 		return -EINVAL;
 	}
 	if (!device_valid(tok)) {
-		(void)snprintf(why, size, "names the device '%.64s', which is neither an absolute "
-			       "path nor MAJOR:MINOR", tok);
+		(void)snprintf(why, size, "names the device '%s', which is neither an absolute "
+			       "path nor MAJOR:MINOR", quote(esc, tok));
 		return -EINVAL;
 	}
 	for (unsigned i = 0; i < io->n; i++)
 		if (streq(io->dev[i].name, tok)) {
-			(void)snprintf(why, size, "names %s twice", tok);
+			(void)snprintf(why, size, "names %s twice", quote(esc, tok));
 			return -EINVAL;
 		}
 	(void)snprintf(d->name, sizeof(d->name), "%s", tok);
@@ -120,7 +129,8 @@ static int parse_entry(char *entry, struct policy_io_max *io, char *why, size_t 
 	}
 	if (!seen[IO_MAX_RBPS] && !seen[IO_MAX_WBPS] && !seen[IO_MAX_RIOPS] &&
 	    !seen[IO_MAX_WIOPS]) {
-		(void)snprintf(why, size, "gives %s no rbps=, wbps=, riops= or wiops=", d->name);
+		(void)snprintf(why, size, "gives %s no rbps=, wbps=, riops= or wiops=",
+			       quote(esc, d->name));
 		return -EINVAL;
 	}
 	io->n++;

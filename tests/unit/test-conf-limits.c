@@ -79,6 +79,11 @@ static const struct {
 	{ "io_max", "/dev/vda wbps=1M,", "'/dev/vda wbps=1M,' has an empty entry (entries are "
 					 "separated by ',')" },
 	{ "io_max", "/a rbps=1, /a wbps=1", "'/a rbps=1, /a wbps=1' names /a twice" },
+	/* Found by fuzzing: the device went into the message as raw bytes. */
+	{ "io_max", "\xc2\x9b" "2J rbps=1", "'\\xc2\\x9b2J rbps=1' names the device '\\xc2\\x9b2J', "
+					  "which is neither an absolute path nor MAJOR:MINOR" },
+	{ "io_max", "/\xc3\xa9 x=1", "'/\\xc3\\xa9 x=1' has 'x=1' for /\\xc3\\xa9, which is not "
+				    "rbps=, wbps=, riops= or wiops=" },
 	{ "io_max", "/a riops=1,/b riops=1,/c riops=1,/d riops=1,/e riops=1,/f riops=1,/g riops=1,"
 		    "/h riops=1,/i riops=1", "'/a riops=1,/b riops=1,/c riops=1,/d riops=1,/e "
 		    "riops=1,/f riops=...' names more than 8 devices" },
