@@ -215,13 +215,21 @@ static int parse_line(struct cg_host *host, char *line, struct corral_err *err)
 	return 0;	/* cpuset, freezer, name=systemd...: not ours to use */
 }
 
+/*
+ * Whole lines, however long: fgets() into a fixed buffer cut a line longer
+ * than it (a deep mount point, an overlay's lowerdir list) in two, and parsed
+ * its tail as a line of its own.
+ */
 static int read_mountinfo(struct cg_host *host, FILE *f, struct corral_err *err)
 {
-	char line[4096];
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0;
 	int r = 0;
 
-	while (r >= 0 && fgets(line, sizeof(line), f))
+	while (r >= 0 && getline(&line, &size, f) >= 0)
 		r = parse_line(host, line, err);
+	if (r >= 0 && ferror(f))
+		r = err_set(err, -EIO, "Failed to read the mount table");
 	return r;
 }
 
