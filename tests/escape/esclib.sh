@@ -54,10 +54,13 @@ esc_world() {
 
 # Every target still runs (after an attack that tried to end them).
 esc_world_alive() {
-	local pid
+	local pid dead=
 	for pid in $ESC_TARGETS; do
-		kill -0 "$pid" 2>/dev/null || return 1
+		kill -0 "$pid" 2>/dev/null || dead="$dead $pid"
 	done
+	[ -z "$dead" ] && return 0
+	diag "targets gone:$dead (of $ESC_TARGETS)"
+	return 1
 }
 
 esc_attack() {
