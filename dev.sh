@@ -12,8 +12,10 @@ DEPS=(
   libpam-modules libpam-runtime login passwd procps util-linux psmisc
   openssh-server openssh-client mandoc strace python3
 )
-# The vm suite only: a cgroup v2 kernel under QEMU (tests/vm/run-in-vm.sh).
-VM_DEPS=(qemu-system-x86 linux-image-amd64 busybox-static kmod)
+# Tests only: the vm suite (a cgroup v2 kernel under QEMU, tests/vm/run-in-vm.sh),
+# the static suite (tests/static/run-static.sh) and the bench suite's anchors.
+TEST_DEPS=(qemu-system-x86 linux-image-amd64 busybox-static kmod cppcheck clang-tidy
+  bubblewrap firejail)
 
 # install [apt-get options...] -- packages...: only when one is missing.
 install() {
@@ -30,7 +32,7 @@ install() {
 deps() {
   install -- "${DEPS[@]}"
   # Without recommends: qemu's would bring a GUI stack.
-  [ "${1:-}" = test ] && install --no-install-recommends -- "${VM_DEPS[@]}"
+  [ "${1:-}" = test ] && install --no-install-recommends -- "${TEST_DEPS[@]}"
   return 0
 }
 
