@@ -27,10 +27,14 @@ esc_host() {
 	setpriv --reuid="$user" --regid="$user" --init-groups --reset-env -- "$@"
 }
 
-# esc_pid_of PATTERN: the one host pid whose full command line is PATTERN.
+# esc_pid_of VAR PATTERN: the one host pid whose full command line is PATTERN, into
+# VAR. A login under a loaded TCG guest can take many seconds to come up.
 esc_pid_of() {
-	tl_wait_for 5 pgrep -fx "$1" >/dev/null || bail "no process '$1'"
-	pgrep -fx "$1"
+	local pid
+	tl_wait_for 60 pgrep -fx "$2" >/dev/null || bail "no process '$2'"
+	pid=$(pgrep -fx "$2")
+	case $pid in '' | *[!0-9]*) bail "not one process '$2': $pid" ;; esac
+	printf -v "$1" '%s' "$pid"
 }
 
 esc_world() {
@@ -45,10 +49,10 @@ esc_world() {
 	disown
 	tl_login_bg "$attacker" -- sleep 1004 </dev/null >/dev/null 2>&1
 	ESC_ATTACKER_APP=$TL_BG
-	ESC_VICTIM_SESSION=$(esc_pid_of "sleep 1001")
-	ESC_VICTIM_HOST=$(esc_pid_of "sleep 1002")
-	ESC_ATTACKER_HOST=$(esc_pid_of "sleep 1003")
-	ESC_ATTACKER_OTHER=$(esc_pid_of "sleep 1004")
+	esc_pid_of ESC_VICTIM_SESSION "sleep 1001"
+	esc_pid_of ESC_VICTIM_HOST "sleep 1002"
+	esc_pid_of ESC_ATTACKER_HOST "sleep 1003"
+	esc_pid_of ESC_ATTACKER_OTHER "sleep 1004"
 	ESC_TARGETS="$ESC_VICTIM_SESSION $ESC_VICTIM_HOST $ESC_ATTACKER_HOST $ESC_ATTACKER_OTHER"
 }
 

@@ -87,15 +87,15 @@ ok $? "control: with no_new_privs set, passwd -S cannot read /etc/shadow" || dia
 
 # --- the terminal --------------------------------------------------------------------------
 # The login runs on a terminal (script(1)'s pty), as su's does on root's. A job the
-# user leaves behind types a command into it 3 s after logout; the "outer shell"
+# user leaves behind types a command into it 5 s after logout; the "outer shell"
 # then reads the terminal. corral ends the job at logout, so nothing arrives.
 tty_login() { # tty_login USER: what the outer shell reads after USER's login on a pty
 	local cmd stdin sleeper
 	cmd="$TL_DRIVER --confdir $TL_WORK/pam.d --service $TL_SERVICE --user $1 -- sh -c '
 		echo init_tty=\$(cut -d \" \" -f 7 /proc/1/stat) shell_tty=\$(cut -d \" \" -f 7 /proc/\$\$/stat)
-		exec $ESC_PROBE inject-later 3 \"echo INJECTED
+		exec $ESC_PROBE inject-later 5 \"echo INJECTED
 \"'
-	read -r -t 8 line; echo \"outer-read=[\$line]\""
+	read -r -t 10 line; echo \"outer-read=[\$line]\""
 	# script's stdin stays open: EOF there would end the outer read at once.
 	exec {stdin}< <(exec sleep 60)
 	sleeper=$!

@@ -107,12 +107,12 @@ is "$(esc_get stat1)" "1 0" "the init leads a session of its own, with no contro
 is "$(esc_get init_after)" corral-init "the init survives the attacks"
 sid=$(esc_get session)
 check "teardown after the attacks: no process of the session is left" -- \
-	tl_wait_for 5 bash -c '! pgrep -fx "sleep 1005" >/dev/null'
+	tl_wait_for 20 bash -c '! pgrep -fx "sleep 1005" >/dev/null'
 check "teardown after the attacks: the session's state is removed" -- \
-	tl_wait_for 5 test ! -e "/run/corral/sessions/$auid/$sid"
+	tl_wait_for 20 test ! -e "/run/corral/sessions/$auid/$sid"
 for root in $(tl_cgroup_roots); do
 	check "teardown after the attacks: the session cgroup is removed in $root" -- \
-		tl_wait_for 5 test ! -e "$root/$auid/$sid"
+		tl_wait_for 20 test ! -e "$root/$auid/$sid"
 done
 check "the targets outlived every attack" -- esc_world_alive
 
