@@ -472,6 +472,28 @@ static void gc_user(int rootfd, const char *uid, void *data)
 	(void)cg_rmdir(rootfd, uid, &ignored);	/* -EBUSY while it has sessions */
 }
 
+int cg_gc_user(const struct cg_host *host, uid_t uid,
+	       bool (*live)(const char *uid, const char *id, void *data), void *data,
+	       struct corral_err *err)
+{
+	char name[DECIMAL_STR_MAX(uid_t)];
+	struct gc g = { live, data, name };
+
+	uid_name(name, uid);
+	for (unsigned i = 0; i < host->n; i++) {
+		_cleanup_close_ int fd = -EBADF;
+
+		if (!hier_used(host, i))
+			continue;
+		if (open_user(host, i, uid, false, &fd, err) < 0) {
+			err_clear(err);
+			continue;	/* no cgroup of the user here yet */
+		}
+		for_each_child(fd, gc_session, &g);
+	}
+	return 0;
+}
+
 int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *id, void *data),
 	  void *data, struct corral_err *err)
 {

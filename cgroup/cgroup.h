@@ -137,6 +137,10 @@ int cg_root_fds(const struct cg_host *host, int *ret, unsigned *ret_n, struct co
  */
 int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *id, void *data),
 	  void *data, struct corral_err *err);
+/* The same for the session cgroups of one user (whose own cgroup stays). */
+int cg_gc_user(const struct cg_host *host, uid_t uid,
+	       bool (*live)(const char *uid, const char *id, void *data), void *data,
+	       struct corral_err *err);
 /* Processes of the session killed by the OOM killer so far (0 without a memory controller). */
 int cg_session_oom_kills(const struct cg_host *host, const struct cg_session *s, uint64_t *ret,
 			 struct corral_err *err);

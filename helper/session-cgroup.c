@@ -27,7 +27,7 @@ static bool session_live(const char *uid, const char *id, void *data)
 }
 
 int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, uid_t uid,
-			 const char *id, int state_fd, struct corral_err *err)
+			 const char *id, int state_fd, bool gc_all, struct corral_err *err)
 {
 	struct cg_limits lim;
 	int r;
@@ -39,7 +39,10 @@ int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, ui
 	if (r < 0)
 		return r;
 	sc->host_open = true;
-	(void)cg_gc(&sc->host, session_live, &state_fd, err);
+	if (gc_all)
+		(void)cg_gc(&sc->host, session_live, &state_fd, err);
+	else
+		(void)cg_gc_user(&sc->host, uid, session_live, &state_fd, err);
 	r = cg_user_prepare(&sc->host, uid, &lim, err);
 	if (r < 0)
 		return err_wrap(err, "Failed to set up the user's cgroup");

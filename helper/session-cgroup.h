@@ -17,9 +17,13 @@ struct session_cgroup {
 	char app_cgroups[APP_CGROUPS_MAX]; /* its /proc/PID/cgroup from before */
 };
 
-/* Detect the layout, create or update the user's cgroup with the policy's limits, make the session's. */
+/*
+ * Detect the layout, collect leftover session cgroups (the user's, or with
+ * gc_all every user's), create or update the user's cgroup with the policy's
+ * limits, make the session's.
+ */
 int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, uid_t uid,
-			 const char *id, int state_fd, struct corral_err *err);
+			 const char *id, int state_fd, bool gc_all, struct corral_err *err);
 /* Move the PAM application in, remembering where it was. */
 int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
 			     struct corral_err *err);

@@ -8,6 +8,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -111,6 +112,8 @@ static int append_lines(char *buf, size_t size, int n, const char *key, const ch
 	return n;
 }
 
+static int state_index(int dirfd, const struct session_state *s, struct corral_err *err);
+
 int state_write(int dirfd, const struct session_state *s, struct corral_err *err)
 {
 	char buf[STATE_MAX];
@@ -133,8 +136,9 @@ int state_write(int dirfd, const struct session_state *s, struct corral_err *err
 	for (int attempt = 0;; attempt++) {
 		r = write_once(dirfd, s, buf, (size_t)n, err);
 		if (r != -ENOENT || attempt == 3)
-			return r;
+			break;
 	}
+	return r < 0 ? r : state_index(dirfd, s, err);
 }
 
 static int copy_str(char *dst, size_t size, const char *v)
@@ -299,43 +303,140 @@ int state_lock(int dirfd, int *ret_fd, struct corral_err *err)
 	return 0;
 }
 
-static int find_in_uid(int dirfd, const char *uid_name, uint64_t pidns, struct session_state *ret)
+bool state_gc_due(int lock_fd, unsigned interval_s)
 {
-	struct dirent *de;
-	uid_t uid;
-	DIR *d;
-	int fd, found = 0;
+	time_t now = time(NULL);
+	struct stat st;
 
-	if (parse_uid(uid_name, &uid) < 0)
-		return 0;
-	fd = openat(dirfd, uid_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		(void)close_nointr_keep_errno(fd);
-		return 0;
-	}
-	while (!found && (de = readdir(d))) {
-		struct corral_err ignored = CORRAL_ERR_INIT;
-
-		found = state_valid_id(de->d_name) &&
-			state_read(dirfd, uid, de->d_name, ret, &ignored) == 0 && ret->pidns == pidns;
-	}
-	(void)closedir(d);
-	return found;
+	if (fstat(lock_fd, &st) == 0 && st.st_mtime <= now &&
+	    now - st.st_mtime < (time_t)interval_s)
+		return false;
+	(void)futimens(lock_fd, NULL);
+	return true;
 }
 
-int state_find_pidns(int dirfd, uint64_t pidns, struct session_state *ret)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd, found = 0;
+/*
+ * The index of live sessions by PID namespace: sessions/.pidns/<inode>, a
+ * symlink to "../<uid>/<session id>", written right after the state file and
+ * removed right before it. "Is the caller inside a session?" (su or sudo in a
+ * session, check_not_nested()) is then one readlinkat and one state file,
+ * however many sessions live.
+ *
+ * Why the PID namespace and not the caller's cgroup (/proc/PID/cgroup, below
+ * <cgroup_root>/<uid>/<session>): that file renders paths relative to the
+ * reader's cgroup namespace, and a helper started from inside a session is in
+ * the session's (the module joins it), so there the session's cgroup reads
+ * "/", as the root cgroup does for a host process; the helper then also sees
+ * only the session's view of /sys/fs/cgroup, and sessions opened under another
+ * cgroup_root would not match the configured one. The PID namespace is what
+ * makes a login nested (the new session would be built inside it), a user
+ * cannot leave it (setns needs CAP_SYS_ADMIN; a nested one needs a user
+ * namespace, where a setuid-root helper gains nothing) and the index is root's
+ * alone, like the state.
+ *
+ * Stale entries. The kernel reuses a namespace inode number as soon as the
+ * namespace is freed, lowest first, so an entry is removed only where it cannot
+ * be a newer session's: under the session lock, which every writer holds (a
+ * failed open, or a lookup that finds the entry's state file gone), or while
+ * the namespace is pinned: by the session's init, which lives in it, or by the
+ * helper's close, which holds it open. An entry whose state file is gone (its
+ * init killed before it could clean up, and the session closed) is dropped by
+ * the next lookup. An init killed with no close leaves its state file too: a
+ * lookup from an unrelated PID namespace that later got the same inode would
+ * then be refused, as the scan of every state file this replaces would have
+ * been.
+ */
+#define PIDNS_DIR ".pidns"
+#define PIDNS_ENTRY_MAX (sizeof(PIDNS_DIR) + DECIMAL_STR_MAX(uint64_t))
 
-	fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		(void)close_nointr_keep_errno(fd);
+static void pidns_entry(char buf[PIDNS_ENTRY_MAX], uint64_t pidns)
+{
+	(void)snprintf(buf, PIDNS_ENTRY_MAX, PIDNS_DIR "/%" PRIu64, pidns);
+}
+
+static int index_once(int dirfd, const struct session_state *s, struct corral_err *err)
+{
+	char name[DECIMAL_STR_MAX(uint64_t)], tmp[DECIMAL_STR_MAX(uint64_t) + 8], target[64];
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	r = open_owned_dir(dirfd, PIDNS_DIR, 0700, &fd, err);
+	if (r < 0)
+		return r;
+	(void)snprintf(name, sizeof(name), "%" PRIu64, s->pidns);
+	(void)snprintf(tmp, sizeof(tmp), ".%s.tmp", name);
+	(void)snprintf(target, sizeof(target), "../%u/%s", (unsigned)s->uid, s->id);
+	(void)unlinkat(fd, tmp, 0);	/* left by a helper that died here */
+	if (symlinkat(target, fd, tmp) < 0)
+		return err_errno(err, -errno, "Failed to index session %s", s->id);
+	if (renameat(fd, tmp, fd, name) < 0) {
+		r = err_errno(err, -errno, "Failed to index session %s", s->id);
+		(void)unlinkat(fd, tmp, 0);
+		return r;
+	}
+	return 0;
+}
+
+static int state_index(int dirfd, const struct session_state *s, struct corral_err *err)
+{
+	/* An init removing the last entry may remove .pidns under our feet: retry. */
+	for (int attempt = 0;; attempt++) {
+		int r = index_once(dirfd, s, err);
+
+		if (r != -ENOENT || attempt == 3)
+			return r;
+	}
+}
+
+void state_unindex(int dirfd, uint64_t pidns)
+{
+	char entry[PIDNS_ENTRY_MAX];
+
+	pidns_entry(entry, pidns);
+	(void)unlinkat(dirfd, entry, 0);
+	/* Fails with ENOTEMPTY while other sessions live. */
+	(void)unlinkat(dirfd, PIDNS_DIR, AT_REMOVEDIR);
+}
+
+/* "../<uid>/<id>", cut in place. */
+static int parse_target(char *target, uid_t *ret_uid, const char **ret_id)
+{
+	char *slash;
+
+	if (strncmp(target, "../", 3) != 0 || !(slash = strchr(target + 3, '/')))
+		return -EINVAL;
+	*slash = '\0';
+	if (parse_uid(target + 3, ret_uid) < 0 || !state_valid_id(slash + 1))
+		return -EINVAL;
+	*ret_id = slash + 1;
+	return 0;
+}
+
+int state_find_pidns(int dirfd, uint64_t pidns, struct session_state *ret,
+		     struct corral_err *err)
+{
+	char entry[PIDNS_ENTRY_MAX], target[64];
+	const char *id;
+	ssize_t n;
+	uid_t uid;
+	int r;
+
+	pidns_entry(entry, pidns);
+	n = readlinkat(dirfd, entry, target, sizeof(target));
+	if (n < 0 && errno == ENOENT)
+		return 0;
+	if (n < 0)
+		return err_errno(err, -errno, "Failed to read %s", entry);
+	if ((size_t)n == sizeof(target))
+		return err_set(err, -EINVAL, "Malformed session index entry %s", entry);
+	target[n] = '\0';
+	if (parse_target(target, &uid, &id) < 0)
+		return err_set(err, -EINVAL, "Malformed session index entry %s", entry);
+	r = state_read(dirfd, uid, id, ret, err);
+	if (r == -ENOENT || (r == 0 && ret->pidns != pidns)) {
+		err_clear(err);
+		state_unindex(dirfd, pidns);	/* dangling: its init was killed */
 		return 0;
 	}
-	while (!found && (de = readdir(d)))
-		found = find_in_uid(dirfd, de->d_name, pidns, ret);
-	(void)closedir(d);
-	return found;
+	return r < 0 ? r : 1;
 }

@@ -42,6 +42,7 @@ int state_new_id(char ret[SESSION_ID_LEN + 1], struct corral_err *err);
 bool state_valid_id(const char *id);
 /* Open (creating as needed) RUN_DIR/sessions; with uid != -1 also ensure sessions/<uid>. */
 int state_open_dir(uid_t uid, int *ret_fd, struct corral_err *err);
+/* The state file, then its PID namespace index entry (s->pidns); under the lock. */
 int state_write(int dirfd, const struct session_state *s, struct corral_err *err);
 int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
 	       struct corral_err *err);
@@ -53,11 +54,29 @@ int state_parse(char *text, const char *path, uid_t uid, const char *id,
 		struct session_state *ret, struct corral_err *err);
 /*
  * Serialize opens host-wide (RUN_DIR/sessions/.lock): counting sessions for
- * max_sessions and removing leftover cgroups must not race another open.
+ * max_sessions, writing the PID namespace index and removing leftover cgroups
+ * must not race another open.
  */
 int state_lock(int dirfd, int *ret_fd, struct corral_err *err);
-/* The live session whose PID namespace has inode pidns, if any (1 with ret filled, 0 if none). */
-int state_find_pidns(int dirfd, uint64_t pidns, struct session_state *ret);
+/*
+ * Whether every user's leftovers are due for collection: the last collection
+ * was interval_s ago or more, or the clock went back. If so, now is recorded as
+ * the last one: the mtime of the lock file (held by the caller, root's alone,
+ * and never written otherwise).
+ */
+bool state_gc_due(int lock_fd, unsigned interval_s);
+/*
+ * The live session whose PID namespace has inode pidns, through the index
+ * sessions/.pidns/<inode> that state_write() adds: 1 with ret filled, 0 if
+ * none. Under the lock: an entry left dangling by a killed init is removed.
+ */
+int state_find_pidns(int dirfd, uint64_t pidns, struct session_state *ret,
+		     struct corral_err *err);
+/*
+ * Remove the index entry of pidns: only under the lock, or while that
+ * namespace lives (its inode number is reused once it is freed).
+ */
+void state_unindex(int dirfd, uint64_t pidns);
 /* The number of live sessions of uid. */
 int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
 void state_remove(int dirfd, uid_t uid, const char *id);

@@ -6,7 +6,10 @@
  * (CVE-2017-2616, util-linux #4054).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
@@ -21,9 +24,17 @@
 /* Not the session's end: see session_end_init(). */
 #define END_INIT_WAIT_MS 50
 
-static int verify_init(int pidfd, const struct session_state *st, struct corral_err *err)
+/*
+ * On success *ret_pidns is the init's PID namespace, held open: while we hold
+ * it its inode number cannot go to a newer session's namespace, so removing
+ * the index entry of that number (state_unindex()) removes ours.
+ */
+static int verify_init(int pidfd, const struct session_state *st, int *ret_pidns,
+		       struct corral_err *err)
 {
-	uint64_t pidns;
+	_cleanup_close_ int ns = -EBADF;
+	char path[64];
+	struct stat sb;
 	pid_t pid;
 	int r;
 
@@ -33,15 +44,17 @@ static int verify_init(int pidfd, const struct session_state *st, struct corral_
 	if (pid != st->init_pid)
 		return err_set(err, -ESRCH, "pidfd names pid %d, session %s has init %d", (int)pid,
 			       st->id, (int)st->init_pid);
-	r = ns_inode(pid, "pid", &pidns, err);
-	if (r < 0)
-		return r;
-	if (pidns != st->pidns)
+	(void)snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+	ns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns < 0 || fstat(ns, &sb) < 0)
+		return err_errno(err, -errno, "Failed to open %s", path);
+	if ((uint64_t)sb.st_ino != st->pidns)
 		return err_set(err, -ESRCH, "pid %d is not the init of session %s", (int)pid,
 			       st->id);
 	/* Still the same process after the checks: a pidfd cannot be recycled. */
 	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
 		return err_errno(err, -errno, "The init of session %s is gone", st->id);
+	*ret_pidns = TAKE_FD(ns);
 	return 0;
 }
 
@@ -89,7 +102,7 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 {
 	struct session_cgroup cg = { 0 };
 	uint64_t oom_kills = 0;
-	_cleanup_close_ int state_fd = -EBADF;
+	_cleanup_close_ int state_fd = -EBADF, pidns = -EBADF;
 	struct session_state st;
 	struct identity id;
 	int r;
@@ -110,7 +123,7 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	}
 	if (r < 0)
 		return r;
-	r = verify_init(pidfd, &st, err);
+	r = verify_init(pidfd, &st, &pidns, err);
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, true, err);
 	if (r == 0 && cg.created)
@@ -120,8 +133,11 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, false, err);
 	session_cgroup_done(&cg);
-	if (r == 0 && st.kill_on_logout)
+	/* The init removes both on its way out too, but maybe only after we replied. */
+	if (r == 0 && st.kill_on_logout) {
+		state_unindex(state_fd, st.pidns);
 		state_remove(state_fd, st.uid, st.id);
+	}
 	if (r < 0)
 		return r;
 	hlog(LOG_INFO,

@@ -41,6 +41,8 @@ static void open_txn_abort(struct open_txn *t)
 	}
 	session_cgroup_abort(&t->cg);
 	/* Even unwritten: the user's directory we may have made must not stay. */
+	if (t->state_fd >= 0 && t->st.pidns != 0)
+		state_unindex(t->state_fd, t->st.pidns);	/* we hold the lock */
 	if (t->state_fd >= 0)
 		state_remove(t->state_fd, t->st.uid, t->st.id);
 	t->state_fd = close_nointr_keep_errno(t->state_fd);
@@ -132,9 +134,11 @@ static int check_not_nested(int state_fd, const struct identity *id, struct corr
 	int r;
 
 	r = ns_inode(0, "pid", &pidns, err);
+	if (r >= 0)
+		r = state_find_pidns(state_fd, pidns, &outer, err);
 	if (r < 0)
-		return r;
-	if (state_find_pidns(state_fd, pidns, &outer) > 0)
+		return err_wrap(err, "Cannot tell whether the caller is inside a session");
+	if (r > 0)
 		return err_set(err, -EBUSY, "Cannot open a session for '%s' from inside session %s "
 			       "of '%s' (su or sudo inside a session): log in as '%s' instead",
 			       id->name, outer.id, outer.user, id->name);
@@ -160,10 +164,23 @@ static int check_max_sessions(int state_fd, const struct identity *id, const str
 	return 0;
 }
 
-static int begin_cgroup(struct open_txn *t, const struct policy *pol, struct corral_err *err)
+/*
+ * Leftover cgroups (an abandoned session's, which its init cannot remove since
+ * the session's processes die only after it) are collected by opens. Each one
+ * collects the user's own, in proportion to that user's sessions; everyone's
+ * only once a minute, so that a login costs the same with one session live on
+ * the host or thousands, and a user who never logs in again is still cleaned
+ * up within a minute of anyone's next login.
+ */
+#define GC_ALL_INTERVAL_S 60
+
+static int begin_cgroup(struct open_txn *t, const struct policy *pol, int lock,
+			struct corral_err *err)
 {
+	bool all = state_gc_due(lock, GC_ALL_INTERVAL_S);
+
 	(void)snprintf(t->st.cgroup_root, sizeof(t->st.cgroup_root), "%s", pol->cgroup_root);
-	return session_cgroup_begin(&t->cg, pol, t->st.uid, t->st.id, t->state_fd, err);
+	return session_cgroup_begin(&t->cg, pol, t->st.uid, t->st.id, t->state_fd, all, err);
 }
 
 static int adopt_app(struct helper *h, struct open_txn *t, struct corral_err *err)
@@ -210,7 +227,7 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 	if (r == 0)
 		r = check_max_sessions(t.state_fd, id, pol, err);
 	if (r == 0)
-		r = begin_cgroup(&t, pol, err);
+		r = begin_cgroup(&t, pol, lock, err);
 	if (r == 0)
 		r = spawn(h, &t, pol, err);
 	if (r == 0)

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -51,6 +52,7 @@
 
 struct init {
 	char state_name[64];	/* "<uid>/<session id>" below FD_STATE */
+	char pidns_entry[32];	/* ".pidns/<inode of our PID namespace>", helper/state.c */
 	char uid[16];
 	unsigned n_cgroup_fds;
 	bool kill_on_abandon;
@@ -222,8 +224,26 @@ static void remove_cgroup(int fd, const struct init *in, bool expect_empty)
 		syslog(LOG_WARNING, "Failed to remove cgroup %s: %m", in->state_name);
 }
 
+/*
+ * The helper indexes the session by our PID namespace's inode. We may remove
+ * that entry while we live (the number cannot go to a newer namespace yet), so
+ * we note it now, before anything can go wrong.
+ */
+static void note_pidns_entry(struct init *in)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st) == 0)
+		(void)snprintf(in->pidns_entry, sizeof(in->pidns_entry), ".pidns/%llu",
+			       (unsigned long long)st.st_ino);
+}
+
 static _noreturn_ void finish(struct init *in, const char *why, bool expect_empty)
 {
+	if (in->pidns_entry[0]) {
+		(void)unlinkat(FD_STATE, in->pidns_entry, 0);
+		(void)unlinkat(FD_STATE, ".pidns", AT_REMOVEDIR);	/* ENOTEMPTY: others live */
+	}
 	if (unlinkat(FD_STATE, in->state_name, 0) < 0 && errno != ENOENT)
 		syslog(LOG_WARNING, "Failed to remove state %s: %m, ignoring", in->state_name);
 	(void)unlinkat(FD_STATE, in->uid, AT_REMOVEDIR);
@@ -320,6 +340,7 @@ int main(int argc, char **argv)
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (getpid() != 1 || parse_args(&in, argc, argv) < 0)
 		die("corral-init is started by corral-helper only");
+	note_pidns_entry(&in);
 	if (drop_capabilities() < 0)
 		die("Failed to drop capabilities");
 	if (setup_signals(&in) < 0)

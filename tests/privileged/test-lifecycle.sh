@@ -21,6 +21,13 @@ init_of() { # the init pid the helper logged for the last session of user $1
 	sed -n "s/.*session opened for user '$1' .* init=\([0-9]*\).*/\1/p" "$TL_LOG" | tail -n1
 }
 gone() { ! kill -0 "$1" 2>/dev/null; }
+cgroup_left() { # cgroup_left PATH: PATH (UID or UID/SESSION) is under the test's root somewhere
+	local root
+	for root in $(tl_cgroup_roots); do
+		[ -d "$root/$1" ] && return 0
+	done
+	return 1
+}
 
 # --- kill at logout ------------------------------------------------------------
 tl_login "$alice" -- /bin/sh -c '
@@ -77,6 +84,26 @@ check "abandoned, kill_on_logout = yes: the init is gone" -- tl_wait_for 3 gone 
 check "abandoned, kill_on_logout = yes: the state is removed" -- \
 	tl_wait_for 3 no_state_of "$auid"
 
+# --- leftover cgroups --------------------------------------------------------------
+# The abandoned session's processes died only after its init, which therefore
+# could not remove the session cgroup: opens collect it. Each open collects its
+# own user's leftovers; everyone's only when the last such collection (the mtime
+# of the session lock) is a minute old, so a login costs the same however many
+# sessions other users have.
+sid=$(tl_opened session "$alice")
+check "abandoned, kill_on_logout = yes: its session cgroup is left behind" -- \
+	cgroup_left "$auid/$sid"
+touch /run/corral/sessions/.lock
+tl_login "$bob" -- true
+is $? 0 "another user logs in"
+check "within a minute of the last collection of everyone's, another user's login leaves it" -- \
+	cgroup_left "$auid/$sid"
+touch -d '-61 seconds' /run/corral/sessions/.lock
+tl_login "$bob" -- true
+is $? 0 "another user logs in a minute after the last collection of everyone's"
+check "... and that login collects the leftover, and the user's cgroup with it" -- \
+	tl_wait_for 3 eval '! cgroup_left "$auid"'
+
 # --- the application is killed while the session runs ----------------------------
 tl_login_bg "$alice" -- /bin/sh -c 'exec sleep 1000'
 app=$TL_BG
@@ -88,5 +115,12 @@ check "killed application: every process of the session ends" -- \
 	tl_wait_for 3 no_procs_of "$alice"
 check "killed application: the init is gone" -- tl_wait_for 3 gone "$init"
 check "killed application: the state is removed" -- tl_wait_for 3 no_state_of "$auid"
+sid=$(tl_opened session "$alice")
+check "killed application: its session cgroup is left behind" -- cgroup_left "$auid/$sid"
+touch /run/corral/sessions/.lock
+tl_login "$alice" -- true
+is $? 0 "the user logs in again"
+check "... and that login collects the user's own leftover at once" -- \
+	eval '! cgroup_left "$auid/$sid"'
 
 tl_done

@@ -127,4 +127,16 @@ like "$(tail -n 4 "$TL_LOG")" "Cannot open a session for '$bob' from inside sess
 touch "$work/outer-go"
 wait "$outer"
 
+# That check reads one entry of an index of sessions by PID namespace inode
+# (sessions/.pidns/<inode> -> ../<uid>/<session>). An entry whose state file is
+# gone (its init was killed, then the session closed) refuses nothing and goes.
+index=/run/corral/sessions/.pidns
+host_ino=$(stat -L -c %i /proc/self/ns/pid)
+mkdir -p -m 0700 "$index"
+ln -s "../$(id -u "$alice")/0123456789abcdef" "$index/$host_ino"
+out=$(tl_login "$alice" -- true 2>&1)
+is $? 0 "a dangling entry for the caller's PID namespace refuses no login" || diag "$out"
+check "... and is removed" -- test ! -L "$index/$host_ino"
+check "no session state and no index entry is left" -- tl_wait_for 3 no_state
+
 tl_done
