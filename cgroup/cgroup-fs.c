@@ -144,6 +144,19 @@ int cg_read(int dirfd, const char *file, char *buf, size_t size, struct corral_e
 	return (int)n;
 }
 
+int cg_write_changed(int dirfd, const char *file, const char *value, struct corral_err *err)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	char cur[128];
+
+	if (cg_read(dirfd, file, cur, sizeof(cur), &ignored) > 0) {
+		cur[strcspn(cur, "\n")] = '\0';
+		if (streq(cur, value))
+			return 0;
+	}
+	return cg_write(dirfd, file, value, err);
+}
+
 bool cg_has_file(int dirfd, const char *file)
 {
 	return faccessat(dirfd, file, F_OK, AT_SYMLINK_NOFOLLOW) == 0;

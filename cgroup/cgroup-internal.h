@@ -11,6 +11,8 @@ int cg_dir_walk(int top, const char *const *names, size_t n, bool create, int *r
 		struct corral_err *err);
 int cg_write(int dirfd, const char *file, const char *value, struct corral_err *err);
 int cg_read(int dirfd, const char *file, char *buf, size_t size, struct corral_err *err);
+/* cg_write(), unless the file reads value already (for writes that cost more than a read). */
+int cg_write_changed(int dirfd, const char *file, const char *value, struct corral_err *err);
 int cg_fs_check(int fd, int version, const char *what, struct corral_err *err);
 bool cg_has_file(int dirfd, const char *file);
 /* Remove the empty directory name beneath parent; 0, -EBUSY (populated) or an error. */

@@ -62,6 +62,12 @@ static int memory(int fd, const struct cg_limits *lim, struct corral_err *err)
 	return r < 0 ? err_wrap(err, "memory_swap_max") : 0;
 }
 
+/*
+ * The bandwidth files are written only when they change: on each write the
+ * kernel checks every CPU cgroup of the host (tg_set_cfs_bandwidth() walks the
+ * whole task group tree), which would make every login cost in proportion to
+ * all sessions, while the user's cgroup usually holds the value already.
+ */
 static int cpu(int fd, const struct cg_limits *lim, struct corral_err *err)
 {
 	uint64_t max = lim->set[CG_CPU_MAX] ? lim->v[CG_CPU_MAX] : CG_UNLIMITED;
@@ -70,13 +76,13 @@ static int cpu(int fd, const struct cg_limits *lim, struct corral_err *err)
 	int r;
 
 	(void)snprintf(buf, sizeof(buf), "%d", CPU_PERIOD_US);
-	r = cg_write(fd, "cpu.cfs_period_us", buf, err);
+	r = cg_write_changed(fd, "cpu.cfs_period_us", buf, err);
 	if (r >= 0) {
 		if (max == CG_UNLIMITED)
 			(void)snprintf(buf, sizeof(buf), "-1");
 		else
 			(void)snprintf(buf, sizeof(buf), "%" PRIu64, max * CPU_PERIOD_US / 10000);
-		r = cg_write(fd, "cpu.cfs_quota_us", buf, err);
+		r = cg_write_changed(fd, "cpu.cfs_quota_us", buf, err);
 	}
 	if (r < 0)
 		return err_wrap(err, "cpu_max");

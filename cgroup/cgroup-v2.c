@@ -40,9 +40,12 @@ static int write_limit(int fd, enum cg_limit l, uint64_t v, struct corral_err *e
 	};
 	char buf[64];
 
-	if (l == CG_CPU_MAX)
+	/* Only when it changes: the kernel checks every CPU cgroup on each write (cgroup-v1.c). */
+	if (l == CG_CPU_MAX) {
 		fmt_cpu_max(buf, sizeof(buf), v);
-	else if (l == CG_IO_WEIGHT)
+		return cg_write_changed(fd, files[l], buf, err);
+	}
+	if (l == CG_IO_WEIGHT)
 		(void)snprintf(buf, sizeof(buf), "default %" PRIu64, v);
 	else
 		fmt_max(buf, sizeof(buf), v);
