@@ -74,16 +74,50 @@ static bool others_alive(void)
 	return found;
 }
 
+/*
+ * Send sig to every live process of the session but the init and us; the
+ * number signalled. Not kill(-1): for that the kernel walks every process of
+ * the host, whatever the caller's PID namespace, holding the lock that fork
+ * and exit take, so each logout would cost in proportion to all that runs on
+ * the host. Our /proc is the session's: the pids listed are the session's and
+ * nothing else's, as kill(-1) inside the namespace would reach. A process
+ * forked while we list may be missed; the SIGKILL rounds, the init's exit
+ * (the kernel kills the namespace) and the cgroup kill come after.
+ */
+static int signal_session(int sig)
+{
+	struct dirent *de;
+	pid_t self = getpid();
+	int n = 0;
+	DIR *d;
+
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		pid_t pid;
+
+		if (parse_pid(de->d_name, &pid) < 0 || pid == 1 || pid == self ||
+		    !alive(dirfd(d), de->d_name))
+			continue;
+		n += kill(pid, sig) == 0;
+	}
+	(void)closedir(d);
+	return n;
+}
+
 static _noreturn_ void killer(uint64_t grace_ms)
 {
 	int64_t deadline = now_ms() + (int64_t)grace_ms;
 	struct timespec tick = { 0, POLL_INTERVAL_MS * 1000000L };
 
-	(void)kill(-1, SIGTERM);
-	(void)kill(-1, SIGCONT);
+	(void)signal_session(SIGTERM);
+	(void)signal_session(SIGCONT);
 	while (now_ms() < deadline && others_alive())
 		(void)nanosleep(&tick, NULL);
-	(void)kill(-1, SIGKILL);
+	/* Processes may fork while we kill: repeat while any is left. */
+	for (int round = 0; round < 10 && signal_session(SIGKILL) > 0; round++)
+		(void)nanosleep(&(struct timespec){ 0, 1000000L }, NULL);
 	_exit(0);
 }
 
