@@ -35,10 +35,12 @@ hl_setuid_helper() {
 	HL_SUID=$TL_WORK/bin/corral-helper
 }
 
+# setpriv keeps its capabilities through its own exec (the kernel clears them
+# there): env, exec'd after, runs CMD with none, as the user's own shell would.
 hl_as() {
 	local user=$1
 	shift
-	setpriv --reuid="$user" --regid="$user" --init-groups -- "$@"
+	setpriv --reuid="$user" --regid="$user" --init-groups -- /usr/bin/env -- "$@"
 }
 
 hl_refused() { # hl_refused OUTPUT STATUS DESCRIPTION
