@@ -22,11 +22,14 @@
 
 #define DROPINS_MAX 4
 
-static char dir[64], main_path[96], dropin_dir[96];
+/* The scratch directory goes in TMPDIR (run-fuzz.sh: its own scratch) if shorter, else /tmp. */
+#define TMPDIR_MAX 200
+
+static char dir[TMPDIR_MAX + 32], main_path[TMPDIR_MAX + 64], dropin_dir[TMPDIR_MAX + 64];
 
 static void cleanup(void)
 {
-	char path[128];
+	char path[TMPDIR_MAX + 96];
 
 	for (int i = 0; i < DROPINS_MAX; i++) {
 		(void)snprintf(path, sizeof(path), "%s/%02d.conf", dropin_dir, i);
@@ -42,7 +45,7 @@ int LLVMFuzzerInitialize(int *argc _unused_, char ***argv _unused_)
 	const char *tmp = getenv("TMPDIR");
 
 	(void)snprintf(dir, sizeof(dir), "%s/corral-fuzz-conf.XXXXXX",
-		       tmp && tmp[0] == '/' && strlen(tmp) < 32 ? tmp : "/tmp");
+		       tmp && tmp[0] == '/' && strlen(tmp) < TMPDIR_MAX ? tmp : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
 	(void)snprintf(main_path, sizeof(main_path), "%s/corral.conf", dir);
@@ -90,7 +93,7 @@ static const uint8_t *part_end(const uint8_t *p, const uint8_t *end, const uint8
 static void write_files(const uint8_t *data, size_t size)
 {
 	const uint8_t *p = data, *end = data + size, *next;
-	char path[128];
+	char path[TMPDIR_MAX + 96];
 	int i;
 
 	write_file(main_path, p, (size_t)(part_end(p, end, &next) - p));

@@ -48,7 +48,7 @@ for t in "${targets[@]}"; do
     exit 2
   fi
   work=$scratch/$t
-  mkdir -p "$work/corpus" "$work/artifacts"
+  mkdir -p "$work/corpus" "$work/artifacts" "$work/tmp"
   cp -r "$here/corpus/$t/." "$work/corpus/"
   [ -d "$here/regressions/$t" ] && cp -r "$here/regressions/$t/." "$work/corpus/"
   args=(
@@ -58,7 +58,8 @@ for t in "${targets[@]}"; do
   [ -f "$here/dict/$t.dict" ] && args+=(-dict="$here/dict/$t.dict")
   rc=0
   # libFuzzer stops itself; the outer timeout is for a hang it cannot see.
-  timeout --kill-after=10 $((secs + 120)) "$exe" "${args[@]}" "$work/corpus" \
+  # TMPDIR: scratch files of a target (fuzz-conf's) go with the rest.
+  TMPDIR=$work/tmp timeout --kill-after=10 $((secs + 120)) "$exe" "${args[@]}" "$work/corpus" \
     >"$work/log" 2>&1 || rc=$?
   stats=$(grep -E '^stat::(number_of_executed_units|peak_rss_mb)' "$work/log" |
           sed 's/^stat::\([a-z_]*\): */\1=/' | tr '\n' ' ')
