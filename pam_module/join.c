@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -114,39 +115,58 @@ out:
 	return r;
 }
 
-static void enter_cwd(const char *cwd)
+/*
+ * setns(CLONE_NEWNS) left us at the new root; the same path exists in the
+ * copy, and leads to the same directory (same device and inode) unless a
+ * user swapped a component of it for a symlink meanwhile (pam_namespace
+ * CVE-2025-6020): then "/" rather than wherever the symlink leads.
+ */
+static void enter_cwd(const char *cwd, const struct stat *before)
 {
-	/* setns(CLONE_NEWNS) left us at the new root; the same path exists in the copy. */
-	if (!cwd || chdir(cwd) < 0)
+	struct stat now;
+
+	if (!cwd || !before || chdir(cwd) < 0 || stat(".", &now) < 0 ||
+	    now.st_dev != before->st_dev || now.st_ino != before->st_ino)
 		(void)!chdir("/");
+}
+
+/* The directory we are in, by inode: what enter_cwd() must find again. */
+static const struct stat *cwd_identity(struct stat *buf)
+{
+	return stat(".", buf) == 0 ? buf : NULL;
 }
 
 int join_session(int pidfd, pid_t pid, int flags, bool force_fallback, const char *cwd,
 		 struct corral_err *err)
 {
+	struct stat buf;
+	const struct stat *before;
 	int r;
 
 	if (flags == 0 || (flags & ~JOIN_ALLOWED_FLAGS))
 		return err_set(err, -EINVAL, "Refusing to join namespace set 0x%x", flags);
+	before = cwd_identity(&buf);
 	if (!force_fallback && setns(pidfd, flags) == 0) {
-		enter_cwd(cwd);
+		enter_cwd(cwd, before);
 		return 0;
 	}
 	if (!force_fallback && errno != EINVAL)
 		return err_errno(err, -errno, "Failed to join the session's namespaces");
 	r = join_fallback(pidfd, pid, flags, err);
 	if (r == 0)
-		enter_cwd(cwd);
+		enter_cwd(cwd, before);
 	return r;
 }
 
 int join_restore(struct ns_saved *s, struct corral_err *err)
 {
+	struct stat buf;
+	const struct stat *before = cwd_identity(&buf);
 	int r = 0;
 
 	for (unsigned i = 0; i < s->n; i++)
 		if (setns(s->fd[i], s->type[i]) < 0 && r == 0)
 			r = err_errno(err, -errno, "Failed to return to namespace %d", s->type[i]);
-	enter_cwd(s->cwd);
+	enter_cwd(s->cwd, before);
 	return r;
 }

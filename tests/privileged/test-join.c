@@ -130,6 +130,9 @@ static void join_and_check(const struct target *t, bool fallback)
 	r = join_save(TARGET_NS, &saved, &err);
 	if (!is_int(r, 0, "%s: join_save", how))
 		diag("%s", err.msg);
+	/* The module passes the cwd it is in: join_session() checks the path leads back there. */
+	if (chdir("/tmp") < 0)
+		diag("chdir /tmp: %s", strerror(errno));
 	/* main() stops when target_start() failed: clang 14 does not know errno != 0 then. */
 	/* NOLINTNEXTLINE(clang-analyzer-core.CallAndMessage) */
 	r = join_session(t->pidfd, t->pid, TARGET_NS, fallback, "/tmp", &err);
