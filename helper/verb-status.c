@@ -275,8 +275,15 @@ int verb_status(struct helper *h)
 	struct status_list l = {};
 	int r;
 
-	/* fd 3 is the module's socket on the other paths; here it is whatever the caller left. */
+	/*
+	 * fd 3 is the module's socket on the other paths; here it is whatever the
+	 * caller left. The syslog socket may sit on it or above: closed with the
+	 * rest and opened again, or glibc would later write to (and close) the fd
+	 * that reuses its number.
+	 */
+	closelog();
 	r = fd_close_from(HELPER_SOCK_FD, &err);
+	log_open();
 	if (r == 0)
 		r = collect(h->caller_uid, &l, &err);
 	if (r == 0)

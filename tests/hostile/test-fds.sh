@@ -55,6 +55,23 @@ out=$(as_mallory --fds 1000 -- "$HL_SUID" --config=/tmp/x open 2>&1)
 hl_refused "$out" $? "1000 fds open, '--config=/tmp/x open'"
 check "mallory's background session ends normally" -- hl_session_end "$mallory"
 
+# --- fd 3 closed: syslog's socket takes it ------------------------------------------------------
+# status closes fd 3 and up; a log line written afterwards (here: about a
+# malformed state file) must not go to, nor close, whatever reuses its number.
+mkdir -p -m 0700 /run/corral/sessions/"$uid"
+for i in 1 2 3 4 5 6; do
+	id=$(printf '%016x' "$i")
+	printf 'version=1\nsession=%s\nuid=%s\nuser=%s\nservice=s%s\ntty=\nrhost=\ninit_pid=%s\npidns=1\nstarted=%s\nkill_on_logout=yes\nkill_grace_ms=1\ncgroup_root=%s\n' \
+		"$id" "$uid" "$mallory" "$i" "$((100 + i))" "$i" "$TL_CGROUP_ROOT" \
+		> /run/corral/sessions/"$uid"/"$id"
+done
+echo garbage > /run/corral/sessions/"$uid"/00000000000000ff
+out=$(as_mallory --close 3 -- "$HL_SUID" status 2>&1)
+is "$?:$(printf '%s\n' "$out" | grep -c '^session 00000000000000')" 0:6 \
+	"fd 3 closed, a malformed state file among six: status lists all six"
+check "and logs the malformed one" -- tl_wait_for 3 grep -q 'status: skipping session 00000000000000ff' "$TL_LOG"
+rm -rf /run/corral/sessions/"$uid"
+
 # --- the PAM application leaks 1000 fds, or has 0-2 closed ---------------------------------------------
 # The session's init gets exactly: 0-2 /dev/null, 3 the application's pidfd, 4 the
 # state directory, then the cgroup roots (design.md). Nothing the application left open.
