@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "fd-util.h"
+#include "parse-util.h"
 #include "proto.h"
 
 static _Noreturn void die(const char *what)
@@ -84,11 +85,16 @@ static void exchange(int sock, const struct proto_msg *req, int pidfd)
 static pid_t peer_as_user(const char *spec, const struct proto_msg *req, int *ret_sock)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	unsigned uid, gid;
+	char ids[32], *colon;
+	uid_t uid, gid;
 	int lsock, sock;
 	pid_t pid;
 
-	if (sscanf(spec, "%u:%u", &uid, &gid) != 2)
+	(void)snprintf(ids, sizeof(ids), "%s", spec);
+	colon = strchr(ids, ':');
+	if (colon)
+		*colon = '\0';
+	if (!colon || parse_uid(ids, &uid) < 0 || parse_uid(colon + 1, &gid) < 0)
 		die("--peer UID:GID");
 	(void)snprintf(addr.sun_path, sizeof(addr.sun_path), "/run/hostile-client.%d", getpid());
 	lsock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
@@ -146,11 +152,16 @@ int main(int argc, char **argv)
 		case 'S': set(&req, PF_SERVICE, optarg); break;
 		case 't': set(&req, PF_TTY, optarg); break;
 		case 'r': set(&req, PF_RHOST, optarg); break;
-		case 'p':
-			pidfd = (int)syscall(SYS_pidfd_open, atoi(optarg), 0);
+		case 'p': {
+			pid_t target;
+
+			if (parse_pid(optarg, &target) < 0)
+				die("--pidfd PID");
+			pidfd = (int)syscall(SYS_pidfd_open, target, 0);
 			if (pidfd < 0)
 				die("pidfd_open");
 			break;
+		}
 		case 'P': peer = optarg; break;
 		default: errno = EINVAL; die("usage");
 		}

@@ -42,8 +42,6 @@
 #define ENV_MAX 64
 #define RLIMITS_MAX 8
 
-extern char **environ;
-
 static _Noreturn void die(const char *what)
 {
 	fprintf(stderr, "hostile-launch: %s: %s\n", what, errno ? strerror(errno) : "invalid");
@@ -152,7 +150,48 @@ static void drop(const char *spec)
 		die("dropping to the user");
 }
 
-int main(int argc, char **argv)
+struct launch {
+	char *env[ENV_MAX + 1];
+	char **envp;
+	size_t n_env;
+	const char *attacker_log;
+	char *user;
+	struct {
+		int resource;
+		rlim_t soft, hard;
+		bool keep_hard;
+	} lim[RLIMITS_MAX];
+	size_t n_lim;
+	bool argc0, block, ignore;
+	int closes[16], n_closes;
+	unsigned long fds;
+};
+
+static void add_rlimit(struct launch *l, char *spec)
+{
+	char *eq = strchr(spec, '='), *colon = strchr(spec, ':');
+
+	if (!eq || l->n_lim == RLIMITS_MAX)
+		die(spec);
+	l->lim[l->n_lim].resource = rlimit_resource(spec, (size_t)(eq - spec));
+	if (colon)
+		*colon = '\0';
+	l->lim[l->n_lim].soft = (rlim_t)number(eq + 1, 10);
+	l->lim[l->n_lim].keep_hard = colon && strcmp(colon + 1, "-") == 0;
+	l->lim[l->n_lim].hard = !colon ? l->lim[l->n_lim].soft :
+				l->lim[l->n_lim].keep_hard ? 0 : (rlim_t)number(colon + 1, 10);
+	l->n_lim++;
+}
+
+static void add_env(struct launch *l, char *kv)
+{
+	if (l->n_env == ENV_MAX)
+		die("too many --env");
+	l->env[l->n_env++] = kv;
+	l->envp = l->env;
+}
+
+static void parse(struct launch *l, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "argc0", no_argument, NULL, '0' },	    { "env", required_argument, NULL, 'e' },
@@ -164,68 +203,25 @@ int main(int argc, char **argv)
 		{ "rlimit", required_argument, NULL, 'r' },
 		{ "fd3-socket", required_argument, NULL, 's' }, {},
 	};
-	char *env[ENV_MAX + 1] = {}, **envp = environ, *user = NULL, *empty_argv[] = { NULL };
-	const char *attacker_log = NULL;
-	struct {
-		int resource;
-		rlim_t soft, hard;
-		bool keep_hard;
-	} lim[RLIMITS_MAX];
-	size_t n_env = 0, n_lim = 0;
-	bool argc0 = false, block = false, ignore = false;
-	int c, closes[16], n_closes = 0;
-	unsigned long fds = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
 		switch (c) {
-		case '0':
-			argc0 = true;
-			break;
-		case 'e':
-		case 'E':
-			if (n_env == ENV_MAX)
-				die("too many --env");
-			env[n_env++] = c == 'e' ? optarg : huge_var(number(optarg, 10));
-			envp = env;
-			break;
+		case '0': l->argc0 = true; break;
+		case 'e': add_env(l, optarg); break;
+		case 'E': add_env(l, huge_var(number(optarg, 10))); break;
 		case 'c':
-			if (n_closes == 16)
+			if (l->n_closes == 16)
 				die("too many --close");
-			closes[n_closes++] = (int)number(optarg, 10);
+			l->closes[l->n_closes++] = (int)number(optarg, 10);
 			break;
-		case 'f':
-			fds = number(optarg, 10);
-			break;
-		case 'b':
-			block = true;
-			break;
-		case 'i':
-			ignore = true;
-			break;
-		case 'm':
-			umask((mode_t)number(optarg, 8));
-			break;
-		case 'u':
-			user = optarg;
-			break;
-		case 's':
-			attacker_log = optarg;
-			break;
-		case 'r': {
-			char *eq = strchr(optarg, '='), *colon = strchr(optarg, ':');
-
-			if (!eq || n_lim == RLIMITS_MAX)
-				die(optarg);
-			lim[n_lim].resource = rlimit_resource(optarg, (size_t)(eq - optarg));
-			if (colon)
-				*colon = '\0';
-			lim[n_lim].soft = (rlim_t)number(eq + 1, 10);
-			lim[n_lim].keep_hard = colon && strcmp(colon + 1, "-") == 0;
-			lim[n_lim].hard = !colon ? lim[n_lim].soft :
-					  lim[n_lim].keep_hard ? 0 : (rlim_t)number(colon + 1, 10);
-			n_lim++;
-			break;
-		}
+		case 'f': l->fds = number(optarg, 10); break;
+		case 'b': l->block = true; break;
+		case 'i': l->ignore = true; break;
+		case 'm': umask((mode_t)number(optarg, 8)); break;
+		case 'u': l->user = optarg; break;
+		case 'r': add_rlimit(l, optarg); break;
+		case 's': l->attacker_log = optarg; break;
 		default:
 			errno = 0;
 			die("usage: hostile-launch [OPTIONS] -- PROGRAM [ARG...]");
@@ -233,23 +229,37 @@ int main(int argc, char **argv)
 	}
 	if (optind >= argc)
 		die("no program");
-	if (attacker_log)
-		attacker_socket(attacker_log);
-	open_fds(fds);
-	signals(block, ignore);
-	if (user)
-		drop(user);
-	for (size_t i = 0; i < n_lim; i++) {
-		struct rlimit rl = { lim[i].soft, lim[i].hard };
+}
 
-		if (lim[i].keep_hard && getrlimit(lim[i].resource, &rl) == 0)
-			rl.rlim_cur = lim[i].soft;
-		if (setrlimit(lim[i].resource, &rl) < 0)
+static void set_rlimits(const struct launch *l)
+{
+	for (size_t i = 0; i < l->n_lim; i++) {
+		struct rlimit rl = { l->lim[i].soft, l->lim[i].hard };
+
+		if (l->lim[i].keep_hard && getrlimit(l->lim[i].resource, &rl) == 0)
+			rl.rlim_cur = l->lim[i].soft;
+		if (setrlimit(l->lim[i].resource, &rl) < 0)
 			die("setrlimit");
 	}
-	for (int i = 0; i < n_closes; i++)
-		(void)close(closes[i]);
-	execve(argv[optind], argc0 ? empty_argv : argv + optind, envp);
+}
+
+int main(int argc, char **argv)
+{
+	static struct launch l = { .envp = NULL };
+	char *empty_argv[] = { NULL };
+
+	l.envp = environ;
+	parse(&l, argc, argv);
+	if (l.attacker_log)
+		attacker_socket(l.attacker_log);
+	open_fds(l.fds);
+	signals(l.block, l.ignore);
+	if (l.user)
+		drop(l.user);
+	set_rlimits(&l);
+	for (int i = 0; i < l.n_closes; i++)
+		(void)close(l.closes[i]);
+	execve(argv[optind], l.argc0 ? empty_argv : argv + optind, l.envp);
 	/* stderr may be closed by now: the status says it. */
 	return 127;
 }
