@@ -13,9 +13,10 @@ DEPS=(
   openssh-server openssh-client mandoc strace python3
 )
 # Tests only: the vm suite (a cgroup v2 kernel under QEMU, tests/vm/run-in-vm.sh),
-# the static suite (tests/static/run-static.sh) and the bench suite's anchors.
+# the static suite (tests/static/run-static.sh), the bench suite's anchors and the
+# fuzzers (clang's libFuzzer, tests/fuzz/).
 TEST_DEPS=(qemu-system-x86 linux-image-amd64 busybox-static kmod cppcheck clang-tidy
-  bubblewrap firejail)
+  bubblewrap firejail clang libclang-rt-14-dev llvm)
 
 # install [apt-get options...] -- packages...: only when one is missing.
 install() {
@@ -43,11 +44,13 @@ build() {
 }
 
 summary() {
-  # One line for CI: N passed, N failed, over every test log of this run.
+  # One line for CI: N passed, N failed, over every test log of this run and the fuzz run.
   python3 - "$@" <<'PY'
 import json, sys
-passed = failed = 0
-for path in sys.argv[1:]:
+# argv[1]: 1 if the fuzz run failed (it counts as one test), then the meson logs.
+fuzz_failed = sys.argv[1] == "1"
+passed, failed = (0, 1) if fuzz_failed else (1, 0)
+for path in sys.argv[2:]:
     with open(path) as f:
         for line in f:
             r = json.loads(line)
@@ -60,16 +63,19 @@ PY
 }
 
 run_tests() {
-  local rc=0
+  local rc=0 fuzz_failed=0
   build build
   build build-asan -Db_sanitize=address,undefined -Db_lundef=false
   # -O3 finds what -O2 misses (maybe-uninitialized): the release build must compile too.
   build build-release --buildtype=release
+  # libFuzzer: every parser, 20 s each on its committed corpus (tests/fuzz/README.md).
+  CC=clang build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false
+  tests/fuzz/run-fuzz.sh build-fuzz 20 || { rc=1; fuzz_failed=1; }
   meson test -C build --setup ci --print-errorlogs --num-processes 2 || rc=1
   # An ASan PAM module cannot be loaded into the system's sshd or su: e2e runs on the normal build.
   ASAN_OPTIONS=detect_leaks=1 meson test -C build-asan --setup ci --print-errorlogs \
     --suite unit --suite privileged --no-suite e2e --num-processes 2 || rc=1
-  summary build/meson-logs/testlog-ci.json build-asan/meson-logs/testlog-ci.json
+  summary "$fuzz_failed" build/meson-logs/testlog-ci.json build-asan/meson-logs/testlog-ci.json
   return $rc
 }
 
