@@ -61,13 +61,21 @@ while read -r pid; do wait "$pid"; done < "$TL_WORK/holders"
 tl_conf '[defaults]' 'kill_grace = 1s'
 
 # --- /tmp and /dev/shm full (this test's own, in its mount namespace) ------------------------------------
+# A checkout under /tmp (CI clones anywhere) stays reachable: its top directory
+# is bound back over the full tmpfs before the filling.
+mkdir -p "$TL_WORK/oldtmp" && mount --bind /tmp "$TL_WORK/oldtmp"
 mount -t tmpfs -o size=1m,nr_inodes=16 corral-test-tmp /tmp
+for d in "$CORRAL_SRC" "$CORRAL_BUILD"; do
+	case $d in /tmp/?*) d=${d#/tmp/}; d=${d%%/*} ;; *) continue ;; esac
+	[ -d "/tmp/$d" ] && continue
+	mkdir "/tmp/$d" && mount --bind "$TL_WORK/oldtmp/$d" "/tmp/$d" || bail "cannot keep /tmp/$d"
+done
 mount -t tmpfs -o size=1m,nr_inodes=16 corral-test-shm /dev/shm
 head -c 2M /dev/zero > /tmp/fill 2>/dev/null
 for i in $(seq 1 20); do : > "/dev/shm/f$i" 2>/dev/null; done
 isolated "$mallory"
 ok $? "/tmp and /dev/shm full (space and inodes): the login works"
-umount /tmp /dev/shm
+umount -R /tmp && umount /dev/shm "$TL_WORK/oldtmp"
 
 # --- corral's state out of space, out of inodes ---------------------------------------------------------
 for opts in size=4k nr_inodes=3; do
