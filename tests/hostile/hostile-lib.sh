@@ -141,16 +141,21 @@ hl_tripwire() {
 hl_sessions() { ls /run/corral/sessions/"$(id -u "$1")" 2>/dev/null; }
 hl_has_session() { [ -n "$(hl_sessions "$1")" ]; }
 
+# The command of the login whose pamdrive is $1, once it runs (pamdrive's child, exec'd).
+hl_command_of() { pgrep -P "$1" -x sleep; }
+
 hl_session_bg() {
 	tl_login_bg "$1" -- sleep 1000 </dev/null >/dev/null 2>&1
 	HL_APP=$TL_BG
 	tl_wait_for 10 hl_has_session "$1" || bail "no session of $1 came up"
+	tl_wait_for 10 hl_command_of "$HL_APP" >/dev/null || bail "the login of $1 runs no command"
 	HL_SID=$(hl_sessions "$1")
 }
 
 hl_session_end() {
 	local pid
-	for pid in $(pgrep -u "$1" -x sleep); do
+	tl_wait_for 10 hl_command_of "$HL_APP" >/dev/null
+	for pid in $(hl_command_of "$HL_APP"); do
 		kill "$pid"
 	done
 	wait "$HL_APP"

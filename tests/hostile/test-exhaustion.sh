@@ -56,8 +56,11 @@ is "$refused" 100 "10 sessions held: 100 more logins are all refused ($((SECONDS
 is "$(tl_sessions_of "$(id -u "$mallory")")" 10 "and the state holds exactly the 10"
 isolated "$alice"
 ok $? "another user is not affected"
-for pid in $(pgrep -u "$mallory" -x sleep); do kill "$pid"; done
-while read -r pid; do wait "$pid"; done < "$TL_WORK/holders"
+ended=0
+while read -r pid; do
+	HL_APP=$pid hl_session_end "$mallory" && ended=$((ended + 1))
+done < "$TL_WORK/holders"
+is "$ended" 10 "the 10 sessions end normally"
 tl_conf '[defaults]' 'kill_grace = 1s'
 
 # --- /tmp and /dev/shm full (this test's own, in its mount namespace) ------------------------------------

@@ -95,9 +95,8 @@ unlike "$(printf '%s\n' "$fds" | grep -Ev '^[0-2]=/dev/null$|^[0-9]+=anon_inode:
 	"an application with 1000 open fds: its session's init holds only its own fds"
 is "$(printf '%s\n' "$fds" | grep -c '^[012]=/dev/null$')" 3 "0-2 of the init are /dev/null"
 like "$(printf '%s\n' "$fds" | grep '^4=')" "^4=/run/corral/sessions\$" "fd 4 is the state directory"
-for pid in $(pgrep -u "$mallory" -x sleep); do kill "$pid"; done
-wait "$app"
-is $? 143 "that login ends normally"
+HL_APP=$app hl_session_end "$mallory"
+ok $? "that login ends normally"
 
 "$HL_LAUNCH" --close 0 --close 1 --close 2 -- "$TL_DRIVER" --confdir "$TL_WORK/pam.d" \
 	--service "$TL_SERVICE" --user "$mallory" -- /bin/true

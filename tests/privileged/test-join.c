@@ -158,6 +158,31 @@ static void join_and_check(const struct target *t, bool fallback)
 	   "%s: this process is back in its own namespaces", how);
 }
 
+/*
+ * A cwd path that leads elsewhere than where we are (a user swapped a
+ * component for a symlink after it was saved, pam_namespace CVE-2025-6020):
+ * the join lands in "/", not there.
+ */
+static void join_elsewhere(const struct target *t)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	struct ns_saved saved = NS_SAVED_INIT;
+	struct seen s;
+	int r;
+
+	if (chdir("/") < 0)
+		diag("chdir /: %s", strerror(errno));
+	r = join_save(TARGET_NS, &saved, &err);
+	if (r == 0)
+		r = join_session(t->pidfd, t->pid, TARGET_NS, false, "/tmp", &err);
+	if (!is_int(r, 0, "cwd path to another directory: join_session"))
+		diag("%s", err.msg);
+	fork_and_look(&s);
+	is_str(s.cwd, "/", "a cwd path that leads to another directory is not followed: '/'");
+	(void)join_restore(&saved, &err);
+	ns_saved_close(&saved);
+}
+
 int main(void)
 {
 	struct corral_err err = CORRAL_ERR_INIT;
@@ -173,6 +198,7 @@ int main(void)
 		return done();
 	join_and_check(&t, false);
 	join_and_check(&t, true);
+	join_elsewhere(&t);
 
 	r = join_session(t.pidfd, getpid(), TARGET_NS, true, NULL, &err);
 	is_int(r, -ESRCH, "fallback: a pid that is not the pidfd's process is refused");
