@@ -72,23 +72,6 @@ static bool list_has(const char *list, const char *word)
 	return false;
 }
 
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
-
 /* The v1 subsystems from the super options: drop rw/ro and other flags we don't mount with. */
 static void v1_subsystems(const char *superopts, char *ret, size_t size)
 {
@@ -196,7 +179,7 @@ static int parse_line(struct cg_host *host, char *line, struct corral_err *err)
 	superopts = strtok_r(NULL, " \n", &save);
 	if (i < 6 || !f[4] || !fstype || !superopts || parse_u32(f[0], &id) < 0)
 		return 0;
-	unescape(f[4]);
+	unescape_octal(f[4]);
 	if (streq(fstype, "cgroup2")) {
 		if (host->unified >= 0)
 			return 0;

@@ -16,27 +16,11 @@
 
 #include "cover-mounts.h"
 #include "macro.h"
+#include "parse-util.h"
 
 #define COVER_MAX 256
 
 static const char *const type_names[] = { [COVER_PROC] = "proc", [COVER_MQUEUE] = "mqueue" };
-
-/* Undo mountinfo's octal escapes (\040 for a space) in place. */
-static void unescape(char *s)
-{
-	char *o = s;
-
-	for (; *s; s++) {
-		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
-		    s[3] >= '0' && s[3] <= '7') {
-			*o++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-			s += 3;
-		} else {
-			*o++ = *s;
-		}
-	}
-	*o = '\0';
-}
 
 /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS...] - FSTYPE SOURCE SUPER": the type, or -1. */
 static int parse_line(char *line, char **ret_path)
@@ -53,7 +37,7 @@ static int parse_line(char *line, char **ret_path)
 		f = strtok_r(NULL, " ", &save);
 	if (!f || !fstype)
 		return -1;
-	unescape(f);
+	unescape_octal(f);
 	*ret_path = f;
 	for (size_t t = 0; t < ARRAY_SIZE(type_names); t++)
 		if (streq(fstype, type_names[t]))

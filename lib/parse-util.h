@@ -25,3 +25,5 @@ int parse_duration_ms(const char *s, uint64_t *ret);
 /* A uid or gid; (uid_t)-1 is refused (CVE-2019-14287). */
 int parse_uid(const char *s, uid_t *ret);
 int parse_pid(const char *s, pid_t *ret);
+/* Undo the octal escapes of /proc/self/mountinfo (\040 for a space) in place. */
+void unescape_octal(char *s);

@@ -156,6 +156,18 @@ static void test_u32_uid_pid(void)
 	is_int(parse_u64(NULL, &(uint64_t){ 0 }), -EINVAL, "parse_u64(NULL) is refused");
 }
 
+static void test_unescape_octal(void)
+{
+	char a[] = "/mnt/with\\040space\\011tab", b[] = "\\134x\\400\\12", c[] = "";
+
+	unescape_octal(a);
+	is_str(a, "/mnt/with space\ttab", "unescape_octal: \\040 and \\011");
+	unescape_octal(b);
+	is_str(b, "\\x\\400\\12", "unescape_octal: \\134 is a backslash; out of range or short stays");
+	unescape_octal(c);
+	is_str(c, "", "unescape_octal: empty");
+}
+
 int main(void)
 {
 	run_u64("parse_u64", parse_u64, u64_cases, ARRAY_SIZE(u64_cases));
@@ -164,5 +176,6 @@ int main(void)
 		ARRAY_SIZE(duration_cases));
 	test_bool();
 	test_u32_uid_pid();
+	test_unescape_octal();
 	return done();
 }
