@@ -95,21 +95,25 @@ tty_login() { # tty_login USER: what the outer shell reads after USER's login on
 		echo init_tty=\$(cut -d \" \" -f 7 /proc/1/stat) shell_tty=\$(cut -d \" \" -f 7 /proc/\$\$/stat)
 		exec $ESC_PROBE inject-later 5 \"echo INJECTED
 \"'
-	read -r -t 10 line; echo \"outer-read=[\$line]\""
+	read -r -t 10 line; rc=\$?; echo \"outer-read=[\$line] rc=\$rc\""
 	# script's stdin stays open: EOF there would end the outer read at once.
 	exec {stdin}< <(exec sleep 60)
 	sleeper=$!
-	timeout 30 script -q -e -c "$cmd" /dev/null <&"$stdin" 2>&1 | tr -d '\r'
+	# script(1) runs the command with $SHELL, which CI's environment leaves unset
+	# (sh, whose read has no -t): name bash.
+	SHELL=/bin/bash timeout 30 script -q -e -c "$cmd" /dev/null <&"$stdin" 2>&1 | tr -d '\r'
 	kill "$sleeper" 2>/dev/null
 	exec {stdin}<&-
 }
 out=$(tty_login "$alice")
 diag "$out"
-is "$(printf '%s\n' "$out" | sed -n 's/^outer-read=//p')" "[]" \
+# bash's read returns 142 (128 + SIGALRM) on its timeout: the outer shell really
+# waited the 10 s and nothing came.
+is "$(printf '%s\n' "$out" | sed -n 's/^outer-read=//p')" "[] rc=142" \
 	"a job left behind cannot type into the login's terminal after logout (TIOCSTI)"
 like "$out" 'init_tty=0 shell_tty=[1-9]' "the init has no controlling terminal, the shell has the login's"
 out=$(tty_login "$carol")
-is "$(printf '%s\n' "$out" | sed -n 's/^outer-read=//p')" "[echo INJECTED]" \
+is "$(printf '%s\n' "$out" | sed -n 's/^outer-read=//p')" "[echo INJECTED] rc=0" \
 	"control: without corral (exempt user) the job left behind types into the terminal"
 
 check "the targets outlived every attack" -- esc_world_alive

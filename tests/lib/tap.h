@@ -33,6 +33,11 @@ static inline _printf_(2, 0) bool tap_vok(bool pass, const char *fmt, va_list ap
 		else
 			putchar(*p);
 	putchar('\n');
+	/* meson's --print-errorlogs shows stderr only: name the failure there too. */
+	if (!pass) {
+		(void)fflush(stdout);
+		fprintf(stderr, "not ok %u - %.200s\n", tap_count, desc);
+	}
 	return pass;
 }
 

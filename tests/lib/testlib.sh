@@ -28,6 +28,13 @@ TL_PIDS=()
 
 diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
 
+# What a failure says goes to stderr as well: meson's --print-errorlogs shows a
+# TAP test's stderr only, and CI's log is often all there is to read.
+fail_diag() { # fail_diag LINE...: one diagnostic line per argument
+	local l
+	for l; do diag "$l"; diag "$l" >&2; done
+}
+
 ok() { # ok CONDITION_STATUS DESCRIPTION   (use: ok $? "desc", or tl_check)
 	local status=$1; shift
 	TL_COUNT=$((TL_COUNT + 1))
@@ -35,6 +42,7 @@ ok() { # ok CONDITION_STATUS DESCRIPTION   (use: ok $? "desc", or tl_check)
 		echo "ok $TL_COUNT - $*"
 	else
 		echo "not ok $TL_COUNT - $*"
+		echo "not ok $TL_COUNT - $*" >&2
 		TL_FAILED=$((TL_FAILED + 1))
 	fi
 	return "$status"
@@ -50,19 +58,19 @@ check() { # check DESCRIPTION -- COMMAND...: ok when COMMAND succeeds
 is() { # is GOT WANT DESCRIPTION
 	local got=$1 want=$2; shift 2
 	[ "$got" = "$want" ]
-	ok $? "$*" || diag "got:  '$got'" "want: '$want'"
+	ok $? "$*" || fail_diag "got:  '$got'" "want: '$want'"
 }
 
 like() { # like GOT EXTENDED_REGEX DESCRIPTION
 	local got=$1 re=$2; shift 2
 	printf '%s' "$got" | grep -Eq -- "$re"
-	ok $? "$*" || { diag "got:"; diag "$got"; diag "want match: $re"; }
+	ok $? "$*" || fail_diag "got:" "$got" "want match: $re"
 }
 
 unlike() {
 	local got=$1 re=$2; shift 2
 	! printf '%s' "$got" | grep -Eq -- "$re"
-	ok $? "$*" || { diag "got:"; diag "$got"; diag "want no match: $re"; }
+	ok $? "$*" || fail_diag "got:" "$got" "want no match: $re"
 }
 
 skip() {
