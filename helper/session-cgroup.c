@@ -12,18 +12,21 @@
 #include <unistd.h>
 
 #include "fd-util.h"
+#include "parse-util.h"
+#include "state.h"
 #include "macro.h"
 #include "cgroup-policy.h"
 #include "session-cgroup.h"
 
-/* A session is live while its state file exists. */
+/* A session is live while its state file exists and its init runs (state.h). */
 static bool session_live(const char *uid, const char *id, void *data)
 {
 	const int *state_fd = data;
-	char path[128];
+	uid_t u;
 
-	(void)snprintf(path, sizeof(path), "%s/%s", uid, id);
-	return faccessat(*state_fd, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0 || errno != ENOENT;
+	if (parse_uid(uid, &u) < 0 || !state_valid_id(id))
+		return false;	/* no session's: removed when empty */
+	return state_live(*state_fd, u, id);
 }
 
 int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, uid_t uid,

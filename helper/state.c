@@ -262,6 +262,61 @@ void state_remove(int dirfd, uid_t uid, const char *id)
 	(void)unlinkat(dirfd, user, AT_REMOVEDIR);
 }
 
+/*
+ * The init is PID 1 of the session's PID namespace: while it runs, its pid
+ * names a process in that namespace; once it is gone the pid is free or
+ * another process's, in another namespace, or (until its parent reaps it) a
+ * zombie, which still names the namespace. When unsure, alive.
+ */
+static bool init_alive(const struct session_state *s)
+{
+	_cleanup_free_ char *stat_text = NULL;
+	char path[64];
+	struct corral_err e = CORRAL_ERR_INIT;
+	struct stat st;
+	const char *paren;
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)s->init_pid);
+	if (stat(path, &st) < 0)
+		return errno != ENOENT && errno != ESRCH;
+	if ((uint64_t)st.st_ino != s->pidns)
+		return false;
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)s->init_pid);
+	if (fd_read_file_at(AT_FDCWD, path, 4096, &stat_text, NULL, &e) < 0)
+		return e.code != -ENOENT && e.code != -ESRCH;
+	/* "PID (COMM) STATE ...": COMM may hold ')' itself, the last one ends it. */
+	paren = strrchr(stat_text, ')');
+	if (!paren || paren[1] != ' ')
+		return true;
+	return paren[2] != 'Z' && paren[2] != 'X';
+}
+
+static bool live_or_reap(int dirfd, int user_fd, uid_t uid, const char *id)
+{
+	struct corral_err e = CORRAL_ERR_INIT;
+	struct session_state s;
+
+	if (state_read_user(user_fd, uid, id, &s, &e) < 0 || init_alive(&s))
+		return true;
+	state_unindex(dirfd, s.pidns);
+	state_remove(dirfd, uid, id);
+	return false;
+}
+
+bool state_live(int dirfd, uid_t uid, const char *id)
+{
+	char name[DECIMAL_STR_MAX(uid_t)];
+	_cleanup_close_ int fd = -EBADF;
+
+	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return errno != ENOENT;
+	if (faccessat(fd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno != ENOENT;
+	return live_or_reap(dirfd, fd, uid, id);
+}
+
 int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err)
 {
 	char name[DECIMAL_STR_MAX(uid_t)];
@@ -283,7 +338,7 @@ int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err)
 		return r;
 	}
 	while ((de = readdir(d)))
-		n += state_valid_id(de->d_name);
+		n += state_valid_id(de->d_name) && live_or_reap(dirfd, fd, uid, de->d_name);
 	(void)closedir(d);
 	*ret = n;
 	return 0;

@@ -77,6 +77,12 @@ int state_find_pidns(int dirfd, uint64_t pidns, struct session_state *ret,
  * namespace lives (its inode number is reused once it is freed).
  */
 void state_unindex(int dirfd, uint64_t pidns);
-/* The number of live sessions of uid. */
+/*
+ * The number of live sessions of uid. A session is live while its state file
+ * exists and its init runs; the state of one whose init is gone without a
+ * logout (killed by root or the OOM killer) is removed on the way. Under the lock.
+ */
 int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
+/* Whether session id of uid is live, as state_count() counts it (and reaps). */
+bool state_live(int dirfd, uid_t uid, const char *id);
 void state_remove(int dirfd, uid_t uid, const char *id);

@@ -50,6 +50,7 @@ static _noreturn_ void child_exec(const struct mod_args *a, const char *verb, in
 	char *envp[] = { "PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL };
 	struct corral_err err = CORRAL_ERR_INIT;
 	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
 	sigset_t none;
 	int null;
 
@@ -72,7 +73,8 @@ static _noreturn_ void child_exec(const struct mod_args *a, const char *verb, in
 		_exit(127);
 	/* Checked, and verified: never infer privilege state from one call (CVE-2020-5291). */
 	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0 || getresuid(&ru, &eu, &su) < 0 ||
-	    ru != 0 || eu != 0 || su != 0)
+	    ru != 0 || eu != 0 || su != 0 || getresgid(&rg, &eg, &sg) < 0 || rg != 0 || eg != 0 ||
+	    sg != 0)
 		_exit(127);
 	build_argv(a, verb, buf, argv);
 	execve(a->helper, (char **)argv, envp);

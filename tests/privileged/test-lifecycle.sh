@@ -123,4 +123,28 @@ is $? 0 "the user logs in again"
 check "... and that login collects the user's own leftover at once" -- \
 	eval '! cgroup_left "$auid/$sid"'
 
+# --- the session init is killed (by root, or the OOM killer) ---------------------
+# With the application killed at the same time nobody logs the session out: its
+# state must not count toward max_sessions forever. Opens check, under the
+# session lock, that each counted session's init still runs (a zombie init, not
+# yet reaped by PID 1, does not).
+tl_conf '[defaults]' 'kill_grace = 1s' 'max_sessions = 1'
+tl_login_bg "$alice" -- /bin/sh -c 'exec sleep 1000'
+app=$TL_BG
+tl_wait_for 5 pgrep -u "$alice" -x sleep >/dev/null
+init=$(init_of "$alice")
+sid=$(tl_opened session "$alice")
+kill -KILL "$init" "$app"
+wait "$app" 2>/dev/null
+check "killed init: every process of the session ends" -- tl_wait_for 3 no_procs_of "$alice"
+check "control: killed init and application: the state is left behind" -- \
+	test -e "/run/corral/sessions/$auid/$sid"
+out=$(tl_login "$alice" -- true 2>&1)
+is $? 0 "killed init, max_sessions = 1: the user logs in again" || diag "$out"
+check "... and that login removes the dead session's state" -- \
+	test ! -e "/run/corral/sessions/$auid/$sid"
+check "... and its cgroup" -- eval '! cgroup_left "$auid/$sid"'
+check "... and its PID namespace index entry" -- \
+	eval '[ -z "$(find /run/corral/sessions/.pidns -lname "*$sid")" ]'
+
 tl_done
