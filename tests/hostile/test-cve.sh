@@ -451,6 +451,51 @@ cve_2022_27649() { # podman: inheritable capabilities reached the container
 	ok $? "$cve the login ends normally"
 }
 
+cve_2025_32463() { # sudo --chroot: NSS resolved inside a root the user controlled
+	# Every process the helper runs (itself, its children, the session init) is
+	# traced, one file each (strace -ff, -y names the namespace of each setns
+	# fd): NSS (nsswitch.conf, libnss_*, the passwd and group databases) may be
+	# read only while the process is in the mount namespace it started in.
+	local home report
+	NSS_DIR=${CORRAL_KEEP_TRACE:-$TL_WORK/nss}
+	mkdir -p "$NSS_DIR"
+	home=$(readlink /proc/self/ns/mnt)
+	strace -ff -y -qq -o "$NSS_DIR/t" -e trace=execve,clone,clone3,fork,vfork,unshare,setns,open,openat \
+		"$TL_DRIVER" --confdir "$TL_WORK/pam.d" --service "$TL_SERVICE" --user "$mallory" \
+		-- true </dev/null >/dev/null 2>&1
+	is $? 0 "$cve a login under strace -ff works"
+	report=$(nss_reads "$(ls "$NSS_DIR" | sed -n 's/^t\.//p' | sort -n | head -n 1)" "$home" no)
+	diag "NSS reads of corral's processes (mount namespace at the time):" "$report"
+	printf '%s\n' "$report" | awk -v h="$home" '$1 == h && /"\/etc\/(passwd|group)"/ { f = 1 } END { exit !f }'
+	ok $? "$cve control: the trace shows the helper's own NSS lookups (in the host's mount namespace)"
+	printf '%s\n' "$report" | awk -v h="$home" 'NF && $1 != h { f = 1 } END { exit f }'
+	ok $? "$cve no process of corral's reads NSS in a mount namespace other than the host's"
+}
+
+# nss_reads PID MNTNS OURS: walk process PID's trace file ($NSS_DIR/t.PID) and its children's, in
+# the order each ran; print "MNTNS LINE" for every NSS read by a process of
+# corral's (one that exec'd the helper or the init, or was forked by one).
+nss_reads() {
+	local pid=$1 ns=$2 ours=$3 line c
+	while IFS= read -r line; do
+		case $line in
+		execve\(*/corral-helper\"*" = 0" | execve\(*/corral-init\"*" = 0") ours=yes ;;
+		setns\(*\<mnt:\[*" = 0") ns=${line#*<}; ns=${ns%%>*} ;;
+		setns\(*anon_inode:\[pidfd\]*CLONE_NEWNS*" = 0") ns=session ;;
+		unshare\(*CLONE_NEWNS*" = 0") ns=new ;;
+		clone*" = "[0-9]* | fork*" = "[0-9]* | vfork*" = "[0-9]*)
+			c=${line##*= }
+			case $line in
+			*CLONE_NEWNS*) nss_reads "$c" new "$ours" ;;
+			*) nss_reads "$c" "$ns" "$ours" ;;
+			esac ;;
+		open*\"/etc/nsswitch.conf\"* | open*\"/etc/passwd\"* | open*\"/etc/group\"* | \
+		open*\"/etc/shadow\"* | open*libnss_*)
+			[ "$ours" = yes ] && printf '%s %s\n' "$ns" "$line" ;;
+		esac
+	done < "$NSS_DIR/t.$pid"
+}
+
 declare -F "$fn" >/dev/null || bail "no test for $cve"
 hl_snapshot
 "$fn"
