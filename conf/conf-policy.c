@@ -32,6 +32,16 @@ const char *on_error_to_string(enum on_error e)
 	return (unsigned)e < _ON_ERROR_MAX ? on_error_names[e] : NULL;
 }
 
+static const char *const network_names[_NETWORK_MAX] = {
+	[NETWORK_HOST] = "host",
+	[NETWORK_LOOPBACK] = "loopback",
+};
+
+const char *network_to_string(enum policy_network n)
+{
+	return (unsigned)n < _NETWORK_MAX ? network_names[n] : NULL;
+}
+
 const char *policy_key_name(enum policy_key k)
 {
 	const struct conf_key *key = conf_key_by_policy(k);

@@ -53,6 +53,17 @@ static int parse_on_error(const char *s, union conf_value *ret, char *why, size_
 	return -EINVAL;
 }
 
+static int parse_network(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	for (int n = 0; n < _NETWORK_MAX; n++)
+		if (strcmp(s, network_to_string((enum policy_network)n)) == 0) {
+			ret->e = n;
+			return 0;
+		}
+	(void)snprintf(why, size, "is not a valid choice (use host or loopback)");
+	return -EINVAL;
+}
+
 static int parse_hostname(const char *s, union conf_value *ret, char *why, size_t size)
 {
 	int r = conf_template_check(s, why, size);
@@ -337,6 +348,19 @@ static int format_kill_grace(const struct policy *p, char *buf, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENOBUFS : n;
 }
 
+static void store_network(struct policy *p, const union conf_value *v,
+			  const struct conf_subject *who _unused_)
+{
+	p->network = (enum policy_network)v->e;
+}
+
+static int format_network(const struct policy *p, char *buf, size_t size)
+{
+	const char *s = network_to_string(p->network);
+
+	return s ? format_str(buf, size, s) : -EINVAL;
+}
+
 static int format_on_error(const struct policy *p, char *buf, size_t size)
 {
 	const char *s = on_error_to_string(p->on_error);
@@ -438,6 +462,8 @@ static const struct conf_key keys[] = {
 	{ "max_sessions", SCOPE_POLICY, POLICY_MAX_SESSIONS, "100", parse_sessions,
 	  store_max_sessions, format_max_sessions },
 	{ "io_max", SCOPE_POLICY, POLICY_IO_MAX, "", parse_io_max, store_io_max, format_io_max },
+	{ "network", SCOPE_POLICY, POLICY_NETWORK, "host", parse_network, store_network,
+	  format_network },
 	{ "cgroup_root", SCOPE_GLOBAL, -1, "corral", parse_cgroup_root, NULL, NULL },
 };
 

@@ -46,6 +46,13 @@ enum on_error {
 	_ON_ERROR_MAX,
 };
 
+/* The session's network (issue: network isolation); veth is not built yet. */
+enum policy_network {
+	NETWORK_HOST,			/* the host's network namespace */
+	NETWORK_LOOPBACK,		/* a fresh one whose only interface, lo, is up */
+	_NETWORK_MAX,
+};
+
 enum policy_key {
 	POLICY_HOSTNAME,
 	POLICY_KILL_ON_LOGOUT,
@@ -60,6 +67,7 @@ enum policy_key {
 	POLICY_IO_WEIGHT,
 	POLICY_MAX_SESSIONS,
 	POLICY_IO_MAX,
+	POLICY_NETWORK,
 	_POLICY_KEY_MAX,
 };
 
@@ -150,6 +158,7 @@ struct policy {
 	struct policy_limit limit[_LIMIT_MAX];
 	uint64_t max_sessions;		/* concurrent sessions of the user; POLICY_UNLIMITED: no cap */
 	struct policy_io_max io_max;
+	enum policy_network network;
 	struct policy_origin origin[_POLICY_KEY_MAX];
 	/*
 	 * Why exempt is what it is (for corralctl): the list that matched, the name
@@ -185,3 +194,4 @@ const char *policy_key_name(enum policy_key k);
 /* The value of key k of p as the config spells it ("yes", "5s", "deny", ...). */
 int policy_format_value(const struct policy *p, enum policy_key k, char *buf, size_t size);
 const char *on_error_to_string(enum on_error e);
+const char *network_to_string(enum policy_network n);

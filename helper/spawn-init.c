@@ -17,6 +17,7 @@
 #include "cover-mounts.h"
 #include "fd-util.h"
 #include "macro.h"
+#include "netlink.h"
 #include "spawn-init.h"
 
 #ifndef P_PIDFD
@@ -236,7 +237,8 @@ static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, uin
 		err_errno(&err, -errno, "Failed to make the session init a session leader");
 		child_fail(sync_fd, &err);
 	}
-	if (enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
+	if ((spec->net_loopback && nl_link_up("lo", &err) < 0) ||
+	    enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
 	    mount_cgroup_view(spec->cg_host, &err) < 0 ||
 	    setup_hostname(spec->hostname, host_uts, &err) < 0 || setup_fds(spec, &sync_fd, &err) < 0)
 		child_fail(sync_fd, &err);
@@ -291,7 +293,8 @@ int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
 		return err_errno(err, -errno, "Failed to create a socket pair");
-	pid = clone_pidfd(SESSION_NS_FLAGS, unified_session_fd(spec), &pidfd);
+	pid = clone_pidfd(SESSION_NS_FLAGS | (spec->net_loopback ? CLONE_NEWNET : 0),
+			  unified_session_fd(spec), &pidfd);
 	if (pid == 0) {
 		(void)close(sync[0]);
 		child_main(spec, sync[1], host_uts);

@@ -18,6 +18,7 @@ struct init_spec {
 	const char *session_id;
 	const char *hostname;	/* "" keeps the host's name */
 	bool kill_on_abandon;
+	bool net_loopback;	/* a network namespace of its own, with lo up */
 	int app_pidfd;		/* becomes the init's fd 3 */
 	int state_fd;		/* becomes the init's fd 4 */
 	const struct cg_host *cg_host;
@@ -27,8 +28,9 @@ struct init_spec {
 };
 
 /*
- * Clone the session's PID 1 into fresh PID, mount, UTS and IPC namespaces,
- * set them up and exec corral-init. On success the child has exec'd.
+ * Clone the session's PID 1 into fresh PID, mount, UTS and IPC namespaces (and
+ * network, with net_loopback), set them up and exec corral-init. On success
+ * the child has exec'd.
  */
 int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 	       struct corral_err *err);

@@ -99,6 +99,7 @@ static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
 		.session_id = t->st.id,
 		.hostname = pol->hostname,
 		.kill_on_abandon = pol->kill_on_logout,
+		.net_loopback = pol->network == NETWORK_LOOPBACK,
 		.state_fd = t->state_fd,
 		.cg_host = &t->cg.host,
 		.cg_session = &t->cg.s,
@@ -201,7 +202,8 @@ static int reply_isolated(const struct open_txn *t, const struct policy *pol,
 	proto_init(&m, PROTO_REPLY);
 	proto_set_num(&m, PF_STATUS, PROTO_STATUS_ISOLATED);
 	proto_set_num(&m, PF_INIT_PID, t->st.init_pid);
-	proto_set_num(&m, PF_NS_FLAGS, SESSION_JOIN_FLAGS);
+	proto_set_num(&m, PF_NS_FLAGS, SESSION_JOIN_FLAGS |
+		      (pol->network == NETWORK_LOOPBACK ? CLONE_NEWNET : 0));
 	proto_set_num(&m, PF_FLAGS, pol->on_error == ON_ERROR_ALLOW ? PROTO_FLAG_ALLOW_ON_ERROR : 0);
 	if (proto_set_str(&m, PF_SESSION_ID, t->st.id, err) < 0)
 		return err->code;
@@ -242,9 +244,9 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 	}
 	hlog(LOG_INFO,
 	     "session opened for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
-	     "namespaces=pid,mnt,uts,ipc,cgroup init=%d cgroup=%s/%u/%s (%s)",
+	     "namespaces=pid,mnt,uts,ipc,cgroup%s init=%d cgroup=%s/%u/%s (%s)",
 	     id->name, (unsigned)id->uid, t.st.service, t.st.tty, t.st.rhost, t.st.id,
-	     (int)t.st.init_pid, t.st.cgroup_root, (unsigned)id->uid, t.st.id,
+	     pol->network == NETWORK_LOOPBACK ? ",net" : "", (int)t.st.init_pid, t.st.cgroup_root, (unsigned)id->uid, t.st.id,
 	     cg_layout_name(t.cg.host.layout));
 	session_cgroup_done(&t.cg);
 	t.init_pidfd = close_nointr_keep_errno(t.init_pidfd);

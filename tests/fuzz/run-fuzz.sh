@@ -24,7 +24,7 @@ shift 2
 # Longest input per target: past each parser's own limits, small enough to stay fast.
 declare -A max_len=(
   [args]=8192 [conf]=16384 [mountinfo]=16384 [parse-util]=256
-  [proc-cgroup]=4096 [proto]=8192 [state]=8192
+  [netlink-reply]=4096 [proc-cgroup]=4096 [proto]=8192 [state]=8192
 )
 
 targets=("$@")
