@@ -24,6 +24,19 @@ while True:
 ')
 TL_PIDS+=("$!")
 read -r -t 10 port <&"$srv" || bail "the host's test server did not start"
+# And an abstract unix socket of the host's (abstract names belong to a network namespace).
+abstract=corral-t-net-$$
+exec {asrv}< <(exec python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind("\0" + sys.argv[1])
+s.listen(16)
+print("ready", flush=True)
+while True:
+    s.accept()[0].close()
+' "$abstract")
+TL_PIDS+=("$!")
+read -r -t 10 ready <&"$asrv" || bail "the host's abstract socket server did not start"
 
 # Inside: interfaces, a connection to the host's server, then a server of the
 # session's own on 127.0.0.1 and a connection to it.
@@ -32,6 +45,14 @@ probe='
 	echo "ifaces=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " ")"
 	if exec 3<>/dev/tcp/127.0.0.1/'"$port"'; then read -r a <&3; echo "host_server=$a"; exec 3<&-
 	else echo "host_server=unreachable"; fi
+	python3 -c "
+import socket
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(\"\\0'"$abstract"'\"); print(\"abstract=reachable\")
+except OSError as e:
+    print(\"abstract=unreachable\")
+"
 	python3 -c "
 import socket, os
 s = socket.socket(); s.bind((\"127.0.0.1\", 0)); s.listen(1)
@@ -52,6 +73,7 @@ isnt_host_net() { [ "$(get net)" != "$(readlink /proc/self/ns/net)" ]; }
 check "network = loopback: the session has a network namespace of its own" -- isnt_host_net
 is "$(get ifaces)" "lo " "network = loopback: lo is the session's only interface"
 is "$(get host_server)" unreachable "network = loopback: the host's 127.0.0.1 server is out of reach"
+is "$(get abstract)" unreachable "network = loopback: the host's abstract unix socket is out of reach"
 is "$(get own_server)" inside "network = loopback: lo is up, a server on 127.0.0.1 inside answers"
 like "$(cat "$TL_LOG")" "session opened for user '$alice' .* namespaces=pid,mnt,uts,ipc,cgroup,net " \
 	"network = loopback: the log lists the network namespace"
@@ -89,6 +111,7 @@ tl_conf '[defaults]' 'network = host' "[user:$bob]" 'network = loopback'
 out=$(tl_login "$alice" -- /bin/bash -c "$probe" 2>&1)
 is "$(get net)" "$(readlink /proc/self/ns/net)" "control: network = host keeps the host's network namespace"
 is "$(get host_server)" host "control: network = host reaches the host's 127.0.0.1 server"
+is "$(get abstract)" reachable "control: network = host reaches the host's abstract unix socket"
 out=$(tl_login "$bob" -- /bin/bash -c "$probe" 2>&1)
 is "$(get host_server)" unreachable "network = loopback in [user:bob] applies to bob only"
 
