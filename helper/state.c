@@ -294,7 +294,7 @@ static bool init_alive(const struct session_state *s)
 static bool live_or_reap(int dirfd, int user_fd, uid_t uid, const char *id)
 {
 	struct corral_err e = CORRAL_ERR_INIT;
-	struct session_state s;
+	struct session_state s = { 0 };
 
 	if (state_read_user(user_fd, uid, id, &s, &e) < 0 || init_alive(&s))
 		return true;

@@ -96,7 +96,7 @@ int main(void)
 	len = ack(SEQ, PORT, -5000, true, NULL);
 	ok(check(len, &err) == -EBADMSG, "an errno beyond 4095 is malformed");
 
-	len = ack(SEQ, PORT, 0, true, NULL);
+	(void)ack(SEQ, PORT, 0, true, NULL);
 	hdr()->nlmsg_len = NLMSG_LENGTH(sizeof(struct nlmsgerr) - 4);
 	ok(check(hdr()->nlmsg_len, &err) == -EBADMSG, "an ack too short for its nlmsgerr is malformed");
 	len = ack(SEQ, PORT, 0, true, NULL);
