@@ -74,7 +74,7 @@ static struct mnl_socket *open_route(struct corral_err *err)
 static int transact(struct mnl_socket *nl, struct nlmsghdr *req, const char *what,
 		    struct corral_err *err)
 {
-	char buf[NL_BUF_SIZE];
+	_Alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
 	uint32_t portid = mnl_socket_get_portid(nl);
 	uint32_t seq = req->nlmsg_seq;
 	size_t len = 0;
@@ -104,7 +104,7 @@ static uint32_t new_seq(void)
 
 int nl_link_up(const char *ifname, struct corral_err *err)
 {
-	char buf[NL_BUF_SIZE];
+	_Alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
 	struct mnl_socket *nl;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifm;

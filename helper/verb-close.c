@@ -9,13 +9,13 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "helper.h"
-#include "identity.h"
 #include "proto.h"
 #include "session-cgroup.h"
 #include "spawn-init.h"
@@ -25,12 +25,18 @@
 #define END_INIT_WAIT_MS 50
 
 /*
+ * The session is found through the pidfd, not through the request: the
+ * init's PID namespace inode names its state (sessions/.pidns/INODE), so close
+ * needs no NSS lookup and acts only on the very init the state recorded (same
+ * pid, same namespace); the request must name that session and user.
+ *
  * On success *ret_pidns is the init's PID namespace, held open: while we hold
  * it its inode number cannot go to a newer session's namespace, so removing
  * the index entry of that number (state_unindex()) removes ours.
+ * 1: the init is gone or removed the state on its way out: the session ended already.
  */
-static int verify_init(int pidfd, const struct session_state *st, int *ret_pidns,
-		       struct corral_err *err)
+static int find_session(int state_fd, int pidfd, const struct proto_msg *req,
+			struct session_state *st, int *ret_pidns, struct corral_err *err)
 {
 	_cleanup_close_ int ns = -EBADF;
 	char path[64];
@@ -39,21 +45,31 @@ static int verify_init(int pidfd, const struct session_state *st, int *ret_pidns
 	int r;
 
 	r = pidfd_get_pid(pidfd, &pid, err);
+	if (r == -ESRCH) {
+		err_clear(err);
+		return 1;
+	}
 	if (r < 0)
 		return r;
-	if (pid != st->init_pid)
-		return err_set(err, -ESRCH, "pidfd names pid %d, session %s has init %d", (int)pid,
-			       st->id, (int)st->init_pid);
 	(void)snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
 	ns = open(path, O_RDONLY | O_CLOEXEC);
 	if (ns < 0 || fstat(ns, &sb) < 0)
 		return err_errno(err, -errno, "Failed to open %s", path);
-	if ((uint64_t)sb.st_ino != st->pidns)
-		return err_set(err, -ESRCH, "pid %d is not the init of session %s", (int)pid,
-			       st->id);
+	r = state_find_pidns(state_fd, (uint64_t)sb.st_ino, st, err);
+	if (r <= 0)
+		return r < 0 ? r : 1;	/* no state: the init removed it, it is on its way out */
+	if (st->init_pid != pid)
+		return err_set(err, -ESRCH, "pid %d is not the init of session %s", (int)pid, st->id);
+	if (!streq(st->id, proto_str(req, PF_SESSION_ID)) ||
+	    !streq(st->user, proto_str(req, PF_USER)))
+		return err_set(err, -ESRCH, "The pidfd names session %s of '%s', not %s of '%s'",
+			       st->id, st->user, proto_str(req, PF_SESSION_ID),
+			       proto_str(req, PF_USER));
 	/* Still the same process after the checks: a pidfd cannot be recycled. */
-	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0)
-		return err_errno(err, -errno, "The init of session %s is gone", st->id);
+	if (syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+		err_clear(err);
+		return 1;
+	}
 	*ret_pidns = TAKE_FD(ns);
 	return 0;
 }
@@ -104,26 +120,18 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	uint64_t oom_kills = 0;
 	_cleanup_close_ int state_fd = -EBADF, pidns = -EBADF;
 	struct session_state st;
-	struct identity id;
 	int r;
 
-	r = identity_resolve(proto_str(req, PF_USER), &id, err);
-	if (r < 0)
-		return r;
 	r = state_open_dir((uid_t)-1, &state_fd, err);
 	if (r < 0)
 		return r;
-	r = state_read(state_fd, id.uid, proto_str(req, PF_SESSION_ID), &st, err);
-	if (r == -ENOENT && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) < 0) {
+	r = find_session(state_fd, pidfd, req, &st, &pidns, err);
+	if (r == 1) {
 		/* The init ended the session already (its last process exited): nothing to do. */
 		hlog(LOG_INFO, "session %s of user '%s' had already ended",
-		     proto_str(req, PF_SESSION_ID), id.name);
-		err_clear(err);
+		     proto_str(req, PF_SESSION_ID), proto_str(req, PF_USER));
 		return 1;
 	}
-	if (r < 0)
-		return r;
-	r = verify_init(pidfd, &st, &pidns, err);
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, true, err);
 	if (r == 0 && cg.created)

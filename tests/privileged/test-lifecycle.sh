@@ -147,4 +147,27 @@ check "... and its cgroup" -- eval '! cgroup_left "$auid/$sid"'
 check "... and its PID namespace index entry" -- \
 	eval '[ -z "$(find /run/corral/sessions/.pidns -lname "*$sid")" ]'
 
+# --- logout while the user database does not know the user (LDAP down) -----------
+# close finds the session through the init's pidfd and PID namespace: no NSS.
+tl_conf '[defaults]' 'kill_grace = 1s'
+tl_login_bg "$alice" -- sleep 1000
+app=$TL_BG
+tl_wait_for 5 pgrep -u "$alice" -x sleep >/dev/null
+sid=$(tl_opened session "$alice")
+grep -v "^$alice:" /etc/passwd > "$TL_WORK/passwd.nouser"
+mount --bind "$TL_WORK/passwd.nouser" /etc/passwd
+check "control: NSS no longer knows the user" -- eval '! getent passwd "$alice" >/dev/null'
+kill "$(pgrep -u "$auid" -x sleep)"	# by uid: the name no longer resolves
+timeout 10 tail --pid="$app" -f /dev/null
+wait "$app"
+rc=$?
+umount /etc/passwd
+# pamdrive also reports (103) that its mount table changed during the login: our bind mount.
+[ "$rc" -ne 101 ]
+ok $? "the logout of a user NSS no longer knows closes the session (pamdrive: not 101, a failed close)" ||
+	diag "pamdrive exited $rc"
+unlike "$(cat "$TL_LOG")" "Failed to close|close.*$sid.*(failed|error)" "... and no close error is logged"
+check "... its state is removed" -- test ! -e "/run/corral/sessions/$auid/$sid"
+like "$(cat "$TL_LOG")" "session closed for user '$alice' .* session=$sid" "... and the helper logs the close"
+
 tl_done
