@@ -14,6 +14,7 @@ PAM_STACKS = [
     ("permit", "pam_permit (baseline)"),
     ("corral-nolim", "corral, namespaces + cgroups, no limits"),
     ("corral-lim", "corral, namespaces + cgroups + limits"),
+    ("corral-net", "corral, limits + network = loopback"),
     ("pam_namespace", "pam_namespace (/tmp per user)"),
     ("pam_cgfs", "pam_cgfs (freezer,memory,name=systemd)"),
 ]
@@ -164,10 +165,21 @@ def split(s):
 
 def ratios(s):
     rows = []
-    for name in ["corral-nolim", "corral-lim", "pam_namespace", "pam_cgfs"]:
+    for name in ["corral-nolim", "corral-lim", "corral-net", "pam_namespace", "pam_cgfs"]:
         a = added(s, name)
         rows.append([name, ms(a)] + [f"{a / added(s, x):.2f}" for x in ANCHORS])
     return table(["stack", "added median ms"] + [f"/ {x}'s added" for x in ANCHORS], rows)
+
+
+def netcost(s):
+    """What each network mode adds to a login, on top of the same policy with network = host."""
+    d = paired(s["corral-net"], s["corral-lim"])
+    return ("\nThe cost of each network mode (same limits, paired rounds):\n\n" +
+            table(["network", "login median ms", "more than network = host, median ms",
+                   "p99 ms"],
+                  [["host", ms(median(s["corral-lim"])), "-", "-"],
+                   ["loopback", ms(median(s["corral-net"])), ms(median(d)),
+                    ms(percentile(d, 99))]]))
 
 
 def memory(res, levels):
@@ -355,7 +367,7 @@ def main():
           "stacks) or to the bare fork + exec of /bin/true (anchors).\n",
           overhead(s), "\nWhere the time goes (medians of the same rounds):\n", split(s),
           "\nRatios of added time (median) to each anchor's added time:\n",
-          ratios(s), fdm(res), "\n### 1b. Through a real sshd on loopback\n", ssh(res),
+          ratios(s), netcost(s), fdm(res), "\n### 1b. Through a real sshd on loopback\n", ssh(res),
           "\n## 2. Memory per live session\n", mem,
           "\n## 3. Density: login latency with sessions live\n",
           "Live sessions are corral sessions (limits) of 10 other users, each held by a "
