@@ -33,7 +33,7 @@
  * On success *ret_pidns is the init's PID namespace, held open: while we hold
  * it its inode number cannot go to a newer session's namespace, so removing
  * the index entry of that number (state_unindex()) removes ours.
- * 1: the init is gone or removed the state on its way out: the session ended already.
+ * 1: the init is gone: the session ended already.
  */
 static int find_session(int state_fd, int pidfd, const struct proto_msg *req,
 			struct session_state *st, int *ret_pidns, struct corral_err *err)
@@ -56,10 +56,10 @@ static int find_session(int state_fd, int pidfd, const struct proto_msg *req,
 	if (ns < 0 || fstat(ns, &sb) < 0)
 		return err_errno(err, -errno, "Failed to open %s", path);
 	r = state_find_pidns(state_fd, (uint64_t)sb.st_ino, st, err);
-	if (r <= 0)
-		return r < 0 ? r : 1;	/* no state: the init removed it, it is on its way out */
-	if (st->init_pid != pid)
-		return err_set(err, -ESRCH, "pid %d is not the init of session %s", (int)pid, st->id);
+	if (r < 0)
+		return r;
+	if (r == 0 || st->init_pid != pid)
+		return err_set(err, -ESRCH, "pid %d is not the init of a session", (int)pid);
 	if (!streq(st->id, proto_str(req, PF_SESSION_ID)) ||
 	    !streq(st->user, proto_str(req, PF_USER)))
 		return err_set(err, -ESRCH, "The pidfd names session %s of '%s', not %s of '%s'",
