@@ -29,6 +29,18 @@ HL_CLIENT=$CORRAL_BUILD/tests/hostile/hostile-client
 HL_EVIL=$CORRAL_BUILD/tests/hostile/libevil.so
 HL_REFUSAL='corral-helper: refused: this program is run by pam_corral.so only'
 
+# hl_mallory: the attacker, an ordinary user ($mallory, $uid, $gid), and the
+# set-user-ID helper it runs ($HL_SUID). as_mallory runs a command as that user
+# through hostile-launch; hl_norm blanks the usage figures of `status` output.
+hl_mallory() {
+	tl_user mallory
+	uid=$(id -u "$mallory")
+	gid=$(id -g "$mallory")
+	hl_setuid_helper
+}
+as_mallory() { "$HL_LAUNCH" --user "$uid:$gid" "$@"; }
+hl_norm() { sed -E 's/^(  (memory|pids)) [0-9]+$/\1 N/'; }
+
 hl_setuid_helper() {
 	mkdir -p "$TL_WORK/bin"
 	install -o root -g root -m 4755 "$TL_HELPER" "$TL_WORK/bin/corral-helper"

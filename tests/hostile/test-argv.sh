@@ -9,11 +9,8 @@
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 
-tl_user mallory
+hl_mallory
 tl_user alice
-uid=$(id -u "$mallory")
-gid=$(id -g "$mallory")
-hl_setuid_helper
 tl_conf '[defaults]' 'pids_max = 321'
 hl_snapshot
 

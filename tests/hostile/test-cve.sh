@@ -14,14 +14,10 @@ cve=${1:?usage: test-cve.sh CVE-YYYY-NNNN}
 fn=cve_${cve#CVE-}
 fn=${fn//-/_}
 
-tl_user mallory
+hl_mallory
 tl_user alice
-uid=$(id -u "$mallory")
-gid=$(id -g "$mallory")
-hl_setuid_helper
 tl_conf '[defaults]' 'kill_grace = 1s'
 host_pidns=$(readlink /proc/self/ns/pid)
-as_mallory() { "$HL_LAUNCH" --user "$uid:$gid" "$@"; }
 log_since() { tail -n +"$(($1 + 1))" "$TL_LOG"; }
 log_lines() { wc -l < "$TL_LOG"; }
 
@@ -119,35 +115,46 @@ cve_2022_31214() { # firejail --join trusted a namespace the attacker controlled
 	ok $? "$cve alice's session still ends the normal way"
 }
 
-cve_2020_5291() { # bubblewrap inferred its privilege state and stayed root
-	local helper
-	hl_session_bg "$mallory"
+# held_status: mallory's `status`, held at its first write (its stdout a full
+# FIFO) with its credentials settled: its pid in HELD. held_release lets it
+# write and waits for it (its exit status).
+held_status() {
 	mkfifo "$TL_WORK/out"
 	exec 8<>"$TL_WORK/out"
 	head -c 65536 /dev/zero >&8
 	"$HL_LAUNCH" --user "$uid:$gid" -- "$HL_SUID" status >&8 2>/dev/null &
-	helper=$!
+	HELD=$!
+}
+held_release() {
+	local rc
+	cat < "$TL_WORK/out" > /dev/null 8>&- &
+	wait "$HELD"
+	rc=$?
+	exec 8>&-
+	return "$rc"
+}
+
+cve_2020_5291() { # bubblewrap inferred its privilege state and stayed root
+	local helper
+	hl_session_bg "$mallory"
+	held_status
+	helper=$HELD
 	dropped() { grep -Eq "^Uid:\s+$uid\s+$uid\s+$uid\s+$uid$" "/proc/$helper/status"; }
 	check "$cve status, once it prints, runs as the caller in all four uids" -- tl_wait_for 5 dropped
 	is "$(awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$helper/status")" "$gid $gid $gid $gid" \
 		"$cve and all four gids"
 	is "$(awk '/^Cap(Prm|Eff|Inh|Amb):/ { print $2 }' "/proc/$helper/status" | sort -u)" \
 		0000000000000000 "$cve with no capability left (permitted, effective, inheritable, ambient)"
-	cat < "$TL_WORK/out" > /dev/null 8>&- &
-	wait "$helper"
+	held_release
 	is $? 0 "$cve and it finishes as usual"
-	exec 8>&-
 	HL_APP=$HL_APP hl_session_end "$mallory"
 }
 
 cve_2016_8659() { # bubblewrap was dumpable while privileged; the user ptraced it
 	local helper out
 	hl_session_bg "$mallory"
-	mkfifo "$TL_WORK/out"
-	exec 8<>"$TL_WORK/out"
-	head -c 65536 /dev/zero >&8
-	"$HL_LAUNCH" --user "$uid:$gid" -- "$HL_SUID" status >&8 2>/dev/null &
-	helper=$!
+	held_status
+	helper=$HELD
 	check "$cve the helper, held at its first write, runs as the user" -- \
 		tl_wait_for 5 grep -Eq "^Uid:\s+$uid\s+$uid\s+$uid\s+$uid$" "/proc/$helper/status"
 	is "$(stat -c %U "/proc/$helper/environ" "/proc/$helper/mem" "/proc/$helper/fd" | sort -u)" root \
@@ -156,9 +163,7 @@ cve_2016_8659() { # bubblewrap was dumpable while privileged; the user ptraced i
 	like "$out" 'Operation not permitted' "$cve the user cannot ptrace it"
 	out=$(hl_as "$mallory" cat "/proc/$helper/environ" 2>&1)
 	like "$out" 'Permission denied' "$cve nor read its environment"
-	cat < "$TL_WORK/out" > /dev/null 8>&- &
-	wait "$helper"
-	exec 8>&-
+	held_release
 	HL_APP=$HL_APP hl_session_end "$mallory"
 }
 

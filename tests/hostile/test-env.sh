@@ -11,10 +11,7 @@
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 
-tl_user mallory
-uid=$(id -u "$mallory")
-gid=$(id -g "$mallory")
-hl_setuid_helper
+hl_mallory
 install -o "$mallory" -m 0755 "$TL_HELPER" "$TL_WORK/bin/plain-helper"	# no set-user-ID bit
 hl_evil_dir "$mallory"
 evil=$HL_EVIL_DIR
@@ -29,12 +26,10 @@ tl_conf '[defaults]'
 hl_snapshot
 
 # launch-as-mallory with exactly the given environment, the rest of the arguments the command.
-as_mallory() { "$HL_LAUNCH" --user "$uid:$gid" "$@"; }
 # status output without the usage numbers, which move between two runs.
-norm() { sed -E 's/^(  (memory|pids)) [0-9]+$/\1 N/'; }
 
 hl_session_bg "$mallory"	# so status has a session, with a start time, to print
-want=$(as_mallory -- "$HL_SUID" status 2>&1 | norm)
+want=$(as_mallory -- "$HL_SUID" status 2>&1 | hl_norm)
 like "$want" "^session [0-9a-f]{16} started [0-9]{4}-" "status with a clean environment (the reference)"
 
 # --- the loader: LD_PRELOAD, LD_AUDIT, LD_LIBRARY_PATH --------------------------------------
@@ -43,16 +38,16 @@ for var in LD_PRELOAD LD_AUDIT; do
 	as_mallory --env "$var=$evil/libevil.so" -- "$TL_WORK/bin/plain-helper" status >/dev/null 2>&1
 	like "$(hl_hits)" "hit\\.plain-helper\\.$uid" "control: $var loads the library into a plain copy"
 	hl_clear_hits
-	out=$(as_mallory --env "$var=$evil/libevil.so" -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+	out=$(as_mallory --env "$var=$evil/libevil.so" -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 	is "$?:$out" "0:$want" "$var: status works as without it"
 	is "$(hl_hits)" "" "$var: the set-user-ID helper loaded nothing"
 	out=$(as_mallory --env "$var=$evil/libevil.so" -- "$HL_SUID" open 2>&1)
 	hl_refused "$out" $? "$var, 'open'"
 	is "$(hl_hits)" "" "$var: nothing loaded on the refusal path either"
 done
-out=$(as_mallory --env "LD_LIBRARY_PATH=$evil/lib" -- "$TL_WORK/bin/plain-helper" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+out=$(as_mallory --env "LD_LIBRARY_PATH=$evil/lib" -- "$TL_WORK/bin/plain-helper" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 like "$out" "symbol lookup error|libcap" "control: LD_LIBRARY_PATH swaps libcap under a plain copy"
-out=$(as_mallory --env "LD_LIBRARY_PATH=$evil/lib" -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+out=$(as_mallory --env "LD_LIBRARY_PATH=$evil/lib" -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "LD_LIBRARY_PATH: the set-user-ID helper uses the system's libraries"
 
 # --- GCONV_PATH (PwnKit's payload), CHARSET ----------------------------------------------------
@@ -61,7 +56,7 @@ as_mallory --env "GCONV_PATH=$evil" -- /usr/bin/iconv -f UTF-8 -t EVIL /dev/null
 like "$(hl_hits)" "hit\\.iconv\\.$uid" "control: GCONV_PATH makes iconv load the module"
 hl_clear_hits
 out=$(as_mallory --env "GCONV_PATH=$evil" --env CHARSET=EVIL --env LC_ALL=C.UTF-8 -- \
-	"$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+	"$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "GCONV_PATH: status works as without it"
 is "$(hl_hits)" "" "GCONV_PATH: no gconv module was loaded"
 
@@ -70,7 +65,7 @@ tun="glibc.malloc.mxfast=glibc.malloc.mxfast=$(head -c 4000 /dev/zero | tr '\0' 
 for env in "GLIBC_TUNABLES=$tun" "GLIBC_TUNABLES=glibc.malloc.check=3:glibc.malloc.perturb=85" \
 	MALLOC_CHECK_=3 MALLOC_PERTURB_=165 MALLOC_ARENA_MAX=1 MALLOC_TOP_PAD_=1 \
 	MALLOC_MMAP_THRESHOLD_=1; do
-	out=$(as_mallory --env "$env" -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+	out=$(as_mallory --env "$env" -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 	is "$?:$out" "0:$want" "${env:0:50}: status works as without it"
 done
 
@@ -80,7 +75,7 @@ as_mallory --env "TZ=$evil/tz" -- /bin/date >/dev/null 2>&1
 check "control: TZ=FILE makes date open FILE" -- tl_wait_for 3 test -e "$evil/tz.hit"
 for tz in "$evil/tz" ":$evil/tz"; do
 	hl_tripwire "$evil/tz"
-	out=$(as_mallory --env "TZ=$tz" -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+	out=$(as_mallory --env "TZ=$tz" -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 	is "$?:$out" "0:$want" "TZ=$tz: status prints the host's local time"
 	check "TZ=$tz: the file was never opened" -- test ! -e "$evil/tz.hit"
 done
@@ -97,7 +92,7 @@ hl_tripwire "$evil/nls"
 hl_tripwire "$evil/inputrc"
 out=$(as_mallory --env "LOCPATH=$evil/loc" --env LC_ALL=xx_XX.UTF-8 --env LANG=xx_XX.UTF-8 \
 	--env "NLSPATH=$evil/nls" --env LANGUAGE=xx --env "INPUTRC=$evil/inputrc" -- \
-	"$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+	"$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "LOCPATH, LC_ALL, NLSPATH, INPUTRC: status works as without them"
 out=$(as_mallory --env "LOCPATH=$evil/loc" --env LC_ALL=xx_XX.UTF-8 --env "NLSPATH=$evil/nls" \
 	--env "INPUTRC=$evil/inputrc" -- "$HL_SUID" --config=/x open 2>&1)
@@ -109,15 +104,15 @@ is "$(cd "$evil" && ls loc/xx_XX.UTF-8/*.hit nls.hit inputrc.hit 2>/dev/null)" "
 # --- PATH, IFS, HOME, TMPDIR, XDG_*, CORRAL_SESSION --------------------------------------------
 out=$(as_mallory --env "PATH=$evil/bin" --env "IFS=/" --env "HOME=$evil" --env "TMPDIR=$evil" \
 	--env XDG_SEAT=seat1 --env XDG_VTNR=1 --env CORRAL_SESSION=0000000000000000 \
-	--env "SHELL=$evil/bin/sh" -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+	--env "SHELL=$evil/bin/sh" -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "PATH, IFS, HOME, TMPDIR, XDG_*, CORRAL_SESSION: status as without them"
 is "$(cd "$evil" && ls hit.path-* 2>/dev/null)" "" "nothing was run from the user's PATH"
 
 # --- a huge environment ------------------------------------------------------------------------
-out=$(as_mallory --env-bytes 131000 -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+out=$(as_mallory --env-bytes 131000 -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "one variable of 128 KiB: status works"
 mapfile -t many < <(seq -f 'V%g=x' 1 20000)
-out=$(hl_as "$mallory" env -i "${many[@]}" "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+out=$(hl_as "$mallory" env -i "${many[@]}" "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "20000 variables: status works"
 out=$(hl_as "$mallory" env -i "${many[@]}" "$HL_SUID" open 2>&1)
 hl_refused "$out" $? "20000 variables, 'open'"

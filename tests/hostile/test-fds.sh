@@ -9,23 +9,18 @@
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 
-tl_user mallory
-uid=$(id -u "$mallory")
-gid=$(id -g "$mallory")
-hl_setuid_helper
+hl_mallory
 tl_conf '[defaults]'
 hl_snapshot
-norm() { sed -E 's/^(  (memory|pids)) [0-9]+$/\1 N/'; }
-as_mallory() { "$HL_LAUNCH" --user "$uid:$gid" "$@"; }
 
 hl_session_bg "$mallory"
-want=$(as_mallory -- "$HL_SUID" status 2>&1 | norm)
+want=$(as_mallory -- "$HL_SUID" status 2>&1 | hl_norm)
 like "$want" "^session $HL_SID " "status, plain (the reference)"
 
 # --- fd 3: a socket to an attacker, a FIFO ----------------------------------------------------------
 log=$TL_WORK/attacker.log
 : > "$log"
-out=$(as_mallory --fd3-socket "$log" -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+out=$(as_mallory --fd3-socket "$log" -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "fd 3 a socket to an attacker: status as usual, on stdout"
 out=$(as_mallory --fd3-socket "$log" -- "$HL_SUID" open 2>&1)
 hl_refused "$out" $? "fd 3 a socket to an attacker, 'open'"
@@ -33,7 +28,7 @@ sleep 0.2
 is "$(cat "$log")" "" "the attacker received nothing (its request went unread)"
 mkfifo -m 0666 "$TL_WORK/fifo"
 exec 7<>"$TL_WORK/fifo"
-out=$(as_mallory -- "$HL_SUID" status 3<&7 2>&1 | norm; exit "${PIPESTATUS[0]}")
+out=$(as_mallory -- "$HL_SUID" status 3<&7 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "fd 3 a FIFO: status as usual"
 out=$(timeout 0.5 cat <&7)
 is "$out" "" "nothing was written to the FIFO"
@@ -45,11 +40,11 @@ exec 7>&-
 # --- 0, 1, 2 closed; 1000 fds open ----------------------------------------------------------------
 as_mallory --close 0 --close 1 --close 2 -- "$HL_SUID" status
 is $? 1 "stdin, stdout and stderr closed: status fails (its output cannot be written) and says so"
-out=$(as_mallory --close 0 -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+out=$(as_mallory --close 0 -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "stdin closed: status as usual"
 out=$(as_mallory --close 2 -- "$HL_SUID" open)
 is "$?:$out" "1:" "stderr closed, 'open': refused, and nothing of it on stdout"
-out=$(as_mallory --fds 1000 -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+out=$(as_mallory --fds 1000 -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 is "$?:$out" "0:$want" "1000 fds open: status as usual"
 out=$(as_mallory --fds 1000 -- "$HL_SUID" --config=/tmp/x open 2>&1)
 hl_refused "$out" $? "1000 fds open, '--config=/tmp/x open'"

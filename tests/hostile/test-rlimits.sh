@@ -9,14 +9,9 @@
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 
-tl_user mallory
-uid=$(id -u "$mallory")
-gid=$(id -g "$mallory")
-hl_setuid_helper
+hl_mallory
 tl_conf '[defaults]'
 hl_snapshot
-norm() { sed -E 's/^(  (memory|pids)) [0-9]+$/\1 N/'; }
-as_mallory() { "$HL_LAUNCH" --user "$uid:$gid" "$@"; }
 # login SECONDS [hostile-launch options]: a login whose command sleeps SECONDS.
 login() {
 	local nap=$1
@@ -26,7 +21,7 @@ login() {
 }
 
 hl_session_bg "$mallory"
-want=$(as_mallory -- "$HL_SUID" status 2>&1 | norm)
+want=$(as_mallory -- "$HL_SUID" status 2>&1 | hl_norm)
 
 # --- rlimits, the user's helper -----------------------------------------------------------------
 # A soft limit the helper lifts by itself; a lowered hard limit only with
@@ -41,13 +36,13 @@ rc=$?
 ok $? "NOFILE 3: the loader cannot even start the helper; it fails cleanly (status $rc)" ||
 	diag "$out"
 for lim in NOFILE=5:- FSIZE=0:- AS=100000000:- NPROC=0 NPROC=0:0; do
-	out=$(as_mallory --rlimit "$lim" -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+	out=$(as_mallory --rlimit "$lim" -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 	is "$?:$out" "0:$want" "soft $lim: status as usual"
 	out=$(as_mallory --rlimit "$lim" -- "$HL_SUID" open 2>&1)
 	hl_refused "$out" $? "soft $lim, 'open'"
 done
 for lim in NOFILE=5 FSIZE=0 AS=100000000; do
-	out=$(as_mallory --rlimit "$lim" -- "$HL_SUID" status 2>&1 | norm; exit "${PIPESTATUS[0]}")
+	out=$(as_mallory --rlimit "$lim" -- "$HL_SUID" status 2>&1 | hl_norm; exit "${PIPESTATUS[0]}")
 	if [ "$can_raise" = 1 ]; then
 		is "$?:$out" "0:$want" "hard $lim: the helper lifts it, status as usual"
 	else
@@ -90,7 +85,7 @@ wait "$helper"
 is $? 0 "stopped and continued, it finishes"
 exec 8>&-
 wait "$reader"
-is "$(tail -c +65537 "$TL_WORK/status.out" | norm)" "$want" "with the usual output"
+is "$(tail -c +65537 "$TL_WORK/status.out" | hl_norm)" "$want" "with the usual output"
 
 exec 8<>"$TL_WORK/out"
 head -c 65536 /dev/zero >&8

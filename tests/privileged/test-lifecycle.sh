@@ -160,13 +160,12 @@ check "control: NSS no longer knows the user" -- eval '! getent passwd "$alice" 
 kill "$(pgrep -u "$auid" -x sleep)"	# by uid: the name no longer resolves
 timeout 10 tail --pid="$app" -f /dev/null
 wait "$app"
-rc=$?
+diag "pamdrive exited $? (103: its mount table changed during the login, our bind mount)"
 umount /etc/passwd
-# pamdrive also reports (103) that its mount table changed during the login: our bind mount.
-[ "$rc" -ne 101 ]
-ok $? "the logout of a user NSS no longer knows closes the session (pamdrive: not 101, a failed close)" ||
-	diag "pamdrive exited $rc"
-unlike "$(cat "$TL_LOG")" "Failed to close|close.*$sid.*(failed|error)" "... and no close error is logged"
+# The module logs a failed close and lets the application go on (pamdrive's status
+# does not show it): the log does.
+unlike "$(cat "$TL_LOG")" "Failed to close|close.*$sid.*(failed|error)" \
+	"the logout of a user NSS no longer knows logs no close error"
 check "... its state is removed" -- test ! -e "/run/corral/sessions/$auid/$sid"
 like "$(cat "$TL_LOG")" "session closed for user '$alice' .* session=$sid" "... and the helper logs the close"
 
