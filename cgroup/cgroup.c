@@ -328,6 +328,22 @@ static bool is_empty(int dirfd)
 	return r == 0 || r == -ENOENT;
 }
 
+bool cg_session_empty(const struct cg_host *host, const struct cg_session *s)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	bool known = false;
+	char buf[64];
+
+	for (unsigned i = 0; i < host->n; i++) {
+		if (s->fd[i] < 0)
+			continue;
+		if (cg_read(s->fd[i], "cgroup.procs", buf, sizeof(buf), &ignored) != 0)
+			return false;
+		known = true;
+	}
+	return known;
+}
+
 static int remove_one(const struct cg_host *host, unsigned i, const struct cg_session *s,
 		      int timeout_ms, struct corral_err *err)
 {

@@ -149,6 +149,12 @@ int cg_inits_attach(const struct cg_host *host, pid_t pid, struct corral_err *er
 /* SIGKILL everything in the session's cgroups (cgroup.kill on v2 when present). */
 int cg_session_kill(const struct cg_host *host, const struct cg_session *s,
 		    struct corral_err *err);
+/*
+ * No process in any of the session's cgroups (false when one cannot be read).
+ * Stays true: only a process inside could fork into them, and only root can
+ * move one in.
+ */
+bool cg_session_empty(const struct cg_host *host, const struct cg_session *s);
 /* Remove the session's cgroups (waiting up to timeout_ms for them to empty), then the user's if empty. */
 int cg_session_remove(const struct cg_host *host, struct cg_session *s, int timeout_ms,
 		      struct corral_err *err);

@@ -74,7 +74,8 @@ static int find_session(int state_fd, int pidfd, const struct proto_msg *req,
 	return 0;
 }
 
-static int end_session(int pidfd, const struct session_state *st, struct corral_err *err)
+static int end_session(int pidfd, const struct session_state *st,
+		       const struct session_cgroup *cg, struct corral_err *err)
 {
 	int r;
 
@@ -84,9 +85,16 @@ static int end_session(int pidfd, const struct session_state *st, struct corral_
 			return err_errno(err, -errno, "Failed to notify the session init");
 		return 0;
 	}
-	r = session_terminate(pidfd, st->kill_grace_ms, err);
-	if (r < 0)
-		return r;
+	/*
+	 * Entering the session to signal costs two forks: not when its cgroups
+	 * show nothing left (the init lives in corral's inits cgroup), as after
+	 * most logouts, where the shell and its children have exited already.
+	 */
+	if (!cg->created || !cg_session_empty(&cg->host, &cg->s)) {
+		r = session_terminate(pidfd, st->kill_grace_ms, err);
+		if (r < 0)
+			return r;
+	}
 	(void)session_end_init(pidfd, END_INIT_WAIT_MS);
 	return 0;
 }
@@ -137,7 +145,7 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	if (r == 0 && cg.created)
 		(void)cg_session_oom_kills(&cg.host, &cg.s, &oom_kills, err);
 	if (r == 0)
-		r = end_session(pidfd, &st, err);
+		r = end_session(pidfd, &st, &cg, err);
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, false, err);
 	session_cgroup_done(&cg);
