@@ -21,7 +21,7 @@ int identity_resolve(const char *name, struct identity *ret, struct corral_err *
 	long size = buffer_size(_SC_GETPW_R_SIZE_MAX);
 	_cleanup_free_ char *buf = NULL;
 	struct passwd pw, *res = NULL;
-	int r, n;
+	int r;
 
 	if (!name || !*name || strlen(name) >= sizeof(ret->name))
 		return err_set(err, -EINVAL, "Invalid user name");
@@ -46,11 +46,27 @@ int identity_resolve(const char *name, struct identity *ret, struct corral_err *
 	(void)snprintf(ret->name, sizeof(ret->name), "%s", pw.pw_name);
 	ret->uid = pw.pw_uid;
 	ret->gid = pw.pw_gid;
-	n = IDENTITY_MAX_GROUPS;
-	if (getgrouplist(pw.pw_name, pw.pw_gid, ret->groups, &n) < 0)
-		return err_set(err, -E2BIG, "User '%s' is in more than %d groups", name,
-			       IDENTITY_MAX_GROUPS);
-	ret->n_groups = n;
+	ret->n_groups = -1;
+	return 0;
+}
+
+static int list_groups(struct identity *id)
+{
+	int n = IDENTITY_MAX_GROUPS;
+
+	if (id->n_groups >= 0 || id->groups_error)
+		return id->groups_error;
+	if (getgrouplist(id->name, id->gid, id->groups, &n) < 0)
+		return (id->groups_error = -E2BIG);
+	id->n_groups = n;
+	return 0;
+}
+
+int identity_groups_check(const struct identity *id, struct corral_err *err)
+{
+	if (id->groups_error)
+		return err_set(err, id->groups_error, "User '%s' is in more than %d groups",
+			       id->name, IDENTITY_MAX_GROUPS);
 	return 0;
 }
 
@@ -81,10 +97,10 @@ static int group_gid(const char *group, gid_t *ret)
 
 bool identity_in_group(const char *group, void *userdata)
 {
-	const struct identity *id = userdata;
+	struct identity *id = userdata;
 	gid_t gid = 0;
 
-	if (group_gid(group, &gid) < 0)
+	if (group_gid(group, &gid) < 0 || list_groups(id) < 0)
 		return false;
 	for (int i = 0; i < id->n_groups; i++)
 		if (id->groups[i] == gid)

@@ -18,7 +18,7 @@ static void short_hostname(char *buf, size_t size)
 		*dot = '\0';
 }
 
-int policy_load(const char *config_path, const struct identity *id, struct policy *ret,
+int policy_load(const char *config_path, struct identity *id, struct policy *ret,
 		struct corral_err *err)
 {
 	_cleanup_(conf_freep) struct conf *c = NULL;
@@ -29,7 +29,7 @@ int policy_load(const char *config_path, const struct identity *id, struct polic
 		.uid = id->uid,
 		.host = host,
 		.in_group = identity_in_group,
-		.userdata = (void *)id,
+		.userdata = id,
 	};
 	int r;
 
@@ -37,5 +37,6 @@ int policy_load(const char *config_path, const struct identity *id, struct polic
 	r = conf_load(&src, &c, err);
 	if (r < 0)
 		return r;
-	return conf_resolve(c, &who, ret, err);
+	r = conf_resolve(c, &who, ret, err);
+	return r < 0 ? r : identity_groups_check(id, err);
 }

@@ -5,5 +5,5 @@
 #include "identity.h"
 
 /* Load the configuration (ownership checked) and resolve the policy of id. */
-int policy_load(const char *config_path, const struct identity *id, struct policy *ret,
+int policy_load(const char *config_path, struct identity *id, struct policy *ret,
 		struct corral_err *err);

@@ -111,7 +111,8 @@ static int show_policy(const struct conf_source *src, const char *user)
 	who.user = id.name;
 	who.uid = id.uid;
 	who.userdata = &id;
-	if (conf_load(src, &c, &err) < 0 || conf_resolve(c, &who, &p, &err) < 0)
+	if (conf_load(src, &c, &err) < 0 || conf_resolve(c, &who, &p, &err) < 0 ||
+	    identity_groups_check(&id, &err) < 0)
 		return fail(&err);
 	printf(COLUMN "%s (uid %u)\n", "user", id.name, (unsigned)id.uid);
 	printf(COLUMN "%s\n", "host", host);
