@@ -37,6 +37,28 @@ ns=$(pidns_of_login "$alice")
 ok $? "a user who is not exempt is isolated"
 like "$(cat "$TL_LOG")" "user '$carol' \\(uid [0-9]+\\) is exempt" "the helper logs the exemption"
 
+# --- the user's groups are looked up only when the policy asks ---------------------
+# Each lookup may go to LDAP; a policy without [group:] sections or
+# exempt_groups needs none. Traced through one login, both ways.
+helper_group_reads() { # helper_group_reads USER: /etc/group opens of the helper's open
+	local t=$TL_WORK/trace-groups
+	rm -f "$t".*
+	strace -ff -qq -o "$t" -e trace=execve,open,openat "$TL_DRIVER" --confdir "$TL_WORK/pam.d" \
+		--service "$TL_SERVICE" --user "$1" -- true >/dev/null 2>&1 || return 1
+	# Only the helper's processes: the driver itself runs initgroups() for the user.
+	grep -l 'execve(".*corral-helper"' "$t".* | xargs cat | grep -c '"/etc/group"'
+}
+if command -v strace >/dev/null; then
+	tl_conf '[defaults]'
+	is "$(helper_group_reads "$alice")" 0 "a policy that names no group looks up no group"
+	tl_conf '[defaults]' "[group:corral-t-$$-adm]" 'pids_max = 100'
+	n=$(helper_group_reads "$alice")
+	[ "${n:-0}" -gt 0 ]
+	ok $? "a policy with a [group:] section looks the user's groups up (control: $n opens)"
+else
+	ok 0 "# SKIP strace is not installed"
+fi
+
 # --- a setuid program works inside a session -------------------------------------
 out=$(tl_login "$alice" -- sh -c 'grep NoNewPrivs /proc/self/status; passwd -S "$USER"' 2>&1)
 like "$out" 'NoNewPrivs:[[:space:]]+0' "the session's processes may gain privileges (no_new_privs unset)"
