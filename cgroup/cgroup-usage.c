@@ -3,6 +3,7 @@
  * What a user's cgroups use now, read-only, for `corralctl status`. It runs
  * with the caller's rights (the files are world-readable), so it opens
  * nothing it creates and takes no lock: a value may be a moment old.
+ * And what a session used over its life, read by the helper at its close.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -67,4 +68,74 @@ int cg_user_usage(const struct cg_host *host, uid_t uid, struct cg_usage *ret,
 int cg_view_usage(const struct cg_host *host, struct cg_usage *ret, struct corral_err *err)
 {
 	return usage_at(host, NULL, 0, ret, err);
+}
+
+/* "KEY N" in a flat-keyed file (cpu.stat, memory.events, memory.oom_control). */
+static bool read_key(int dirfd, const char *file, const char *key, uint64_t *ret)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	char buf[1024];
+	size_t len = strlen(key);
+
+	if (cg_read(dirfd, file, buf, sizeof(buf), &ignored) < 0)
+		return false;
+	for (char *line = buf; *line;) {
+		char *end = line + strcspn(line, "\n");
+		bool last = *end == '\0';
+
+		*end = '\0';
+		if (strncmp(line, key, len) == 0 && line[len] == ' ')
+			return parse_u64(line + len + 1, ret) == 0;
+		if (last)
+			break;
+		line = end + 1;
+	}
+	return false;
+}
+
+/* The session's directory of controller c, or -1. */
+static int session_dir(const struct cg_host *host, const struct cg_session *s,
+		       enum cg_controller c)
+{
+	int h = host->ctrl[c];
+
+	return h < 0 ? -1 : s->fd[h];
+}
+
+static void account_cpu(const struct cg_host *host, const struct cg_session *s,
+			struct cg_account *a)
+{
+	int fd = session_dir(host, s, CG_CTRL_CPU);
+	uint64_t ns;
+
+	/* cpu.stat's usage_usec is there on v2 whatever the controllers. */
+	if (host->unified >= 0 && s->fd[host->unified] >= 0 &&
+	    read_key(s->fd[host->unified], "cpu.stat", "usage_usec", &a->cpu_usec)) {
+		a->has_cpu = true;
+		return;
+	}
+	/* v1: cpuacct, where it is mounted with cpu ("cpu,cpuacct", as distributions do). */
+	if (fd >= 0 && read_u64(fd, "cpuacct.usage", &ns)) {
+		a->cpu_usec = ns / 1000;
+		a->has_cpu = true;
+	}
+}
+
+void cg_session_account(const struct cg_host *host, const struct cg_session *s,
+			struct cg_account *ret)
+{
+	struct cg_account a = {};
+	int mem = session_dir(host, s, CG_CTRL_MEMORY);
+
+	account_cpu(host, s, &a);
+	if (mem >= 0) {
+		bool v2 = host->h[host->ctrl[CG_CTRL_MEMORY]].version == 2;
+
+		a.has_memory_peak = read_u64(mem, v2 ? "memory.peak" : "memory.max_usage_in_bytes",
+					     &a.memory_peak);
+		/* v2 counts in memory.events, v1 in memory.oom_control; both "oom_kill N". */
+		(void)read_key(mem, v2 ? "memory.events" : "memory.oom_control", "oom_kill",
+			       &a.oom_kills);
+	}
+	*ret = a;
 }

@@ -529,23 +529,3 @@ int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *
 	return 0;
 }
 
-int cg_session_oom_kills(const struct cg_host *host, const struct cg_session *s, uint64_t *ret,
-			 struct corral_err *err)
-{
-	int h = host->ctrl[CG_CTRL_MEMORY];
-	char buf[1024], *p;
-	int r;
-
-	*ret = 0;
-	if (h < 0 || s->fd[h] < 0)
-		return 0;
-	/* v2 counts in memory.events, v1 in memory.oom_control; both "oom_kill N". */
-	r = cg_read(s->fd[h], host->h[h].version == 2 ? "memory.events" : "memory.oom_control", buf,
-		    sizeof(buf), err);
-	if (r < 0)
-		return r;
-	p = strstr(buf, "oom_kill ");
-	if (p)
-		*ret = strtoull(p + 9, NULL, 10);
-	return 0;
-}

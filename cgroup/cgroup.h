@@ -141,9 +141,6 @@ int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *
 int cg_gc_user(const struct cg_host *host, uid_t uid,
 	       bool (*live)(const char *uid, const char *id, void *data), void *data,
 	       struct corral_err *err);
-/* Processes of the session killed by the OOM killer so far (0 without a memory controller). */
-int cg_session_oom_kills(const struct cg_host *host, const struct cg_session *s, uint64_t *ret,
-			 struct corral_err *err);
 /* Move pid into <root>/inits. */
 int cg_inits_attach(const struct cg_host *host, pid_t pid, struct corral_err *err);
 /* SIGKILL everything in the session's cgroups (cgroup.kill on v2 when present). */
@@ -174,3 +171,15 @@ int cg_user_usage(const struct cg_host *host, uid_t uid, struct cg_usage *ret,
 		  struct corral_err *err);
 /* Of the root of each hierarchy as this process sees it: inside a session, the session's. */
 int cg_view_usage(const struct cg_host *host, struct cg_usage *ret, struct corral_err *err);
+
+/* What a session used over its life, for the log line of its end. */
+struct cg_account {
+	bool has_cpu, has_memory_peak;
+	uint64_t cpu_usec;		/* CPU time of all its processes */
+	uint64_t memory_peak;		/* bytes, the most it held at once */
+	uint64_t oom_kills;		/* processes killed by the OOM killer (0 without memory) */
+};
+
+/* Whatever of it the host's controllers count (cpuacct or cpu.stat, memory.peak (5.19)). */
+void cg_session_account(const struct cg_host *host, const struct cg_session *s,
+			struct cg_account *ret);

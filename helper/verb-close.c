@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "helper.h"
@@ -121,11 +122,37 @@ static int end_cgroup(struct session_cgroup *cg, pid_t app, const struct session
 	return st->kill_on_logout ? session_cgroup_end(cg, err) : 0;
 }
 
+/*
+ * The session's accounting, for the close line: "duration_s=N cpu_s=N.NNN
+ * memory_peak_bytes=N oom_kills=N", a field left out where the host's
+ * controllers do not count it.
+ */
+static void format_usage(const struct session_state *st, const struct cg_account *a, char *buf,
+			 size_t size)
+{
+	time_t now = time(NULL);
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "duration_s=%llu",
+			     (unsigned long long)(now > (time_t)st->started ?
+							  (uint64_t)now - st->started : 0));
+	if (a->has_cpu && n < size)
+		n += (size_t)snprintf(buf + n, size - n, " cpu_s=%llu.%03llu",
+				      (unsigned long long)(a->cpu_usec / 1000000),
+				      (unsigned long long)(a->cpu_usec % 1000000 / 1000));
+	if (a->has_memory_peak && n < size)
+		n += (size_t)snprintf(buf + n, size - n, " memory_peak_bytes=%llu",
+				      (unsigned long long)a->memory_peak);
+	if (n < size)
+		(void)snprintf(buf + n, size - n, " oom_kills=%llu", (unsigned long long)a->oom_kills);
+}
+
 static int close_session(struct helper *h, const struct proto_msg *req, int pidfd,
 			 struct corral_err *err)
 {
 	struct session_cgroup cg = { 0 };
-	uint64_t oom_kills = 0;
+	struct cg_account acct = { 0 };
+	char usage[128];
 	_cleanup_close_ int state_fd = -EBADF, pidns = -EBADF;
 	struct session_state st;
 	int r;
@@ -143,7 +170,7 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, true, err);
 	if (r == 0 && cg.created)
-		(void)cg_session_oom_kills(&cg.host, &cg.s, &oom_kills, err);
+		cg_session_account(&cg.host, &cg.s, &acct);
 	if (r == 0)
 		r = end_session(pidfd, &st, &cg, err);
 	if (r == 0)
@@ -156,11 +183,11 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	}
 	if (r < 0)
 		return r;
+	format_usage(&st, &acct, usage, sizeof(usage));
 	hlog(LOG_INFO,
 	     "session closed for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
-	     "init=%d oom_kills=%llu%s",
-	     st.user, (unsigned)st.uid, st.service, st.tty, st.rhost, st.id, (int)st.init_pid,
-	     (unsigned long long)oom_kills,
+	     "init=%d %s%s",
+	     st.user, (unsigned)st.uid, st.service, st.tty, st.rhost, st.id, (int)st.init_pid, usage,
 	     st.kill_on_logout ? "" : " (kill_on_logout=no: processes left running)");
 	return 0;
 }

@@ -37,6 +37,28 @@ check "... and its processes too" -- runs "$bob" sleep
 kill -TERM "$bob_app"
 wait "$bob_app" 2>/dev/null
 
+# --- accounting at logout ---------------------------------------------------------
+# The close line says what the session used: 1 s of CPU and 32M held at once.
+tl_conf '[defaults]'
+out=$(tl_login_t 60 "$alice" -- sh -c "$hog cpu 1 && $hog mem 32" 2>&1)
+is $? 0 "a session burns 1 s of CPU and holds 32M" || diag "$out"
+line=$(grep "session closed for user '$alice'" "$TL_LOG" | tail -n 1)
+field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<< "$line"; }
+like "$line" ' duration_s=[0-9]+ ' "the close line carries the session's duration"
+cpu=$(field cpu_s) peak=$(field memory_peak_bytes)
+# CPU time comes from v2's cpu.stat or v1's cpuacct, where it shares the cpu
+# hierarchy (as distributions mount it); a host with cpuacct apart has none.
+cpu_hier=$(awk '$9 == "cgroup" && $NF ~ /(^|,)cpu(,|$)/ { print $NF; exit }' /proc/self/mountinfo)
+if [ "$version" = 2 ] || [[ $cpu_hier =~ (^|,)cpuacct(,|$) ]]; then
+	awk -v c="${cpu:-0}" 'BEGIN { exit !(c >= 0.8 && c < 30) }'
+	ok $? "... its CPU time (cpu_s=$cpu, 1 s burnt)"
+else
+	unlike "$line" ' cpu_s=' "... no CPU time where cpuacct is not mounted with cpu ($cpu_hier)"
+fi
+[ "${peak:-0}" -ge $((32 << 20)) ] && [ "${peak:-0}" -lt $((1 << 30)) ]
+ok $? "... its peak memory (memory_peak_bytes=$peak, 32M held)"
+like "$line" ' oom_kills=0( |$)' "... and no OOM kill"
+
 # --- pids -------------------------------------------------------------------------
 tl_conf '[defaults]' 'pids_max = 20'
 out=$(tl_login_t 60 "$alice" -- sh -c "$hog fork 200" 2>&1)
