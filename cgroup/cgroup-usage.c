@@ -139,3 +139,48 @@ void cg_session_account(const struct cg_host *host, const struct cg_session *s,
 	}
 	*ret = a;
 }
+
+/* A cap: a number, or "max" (v2, pids) or v1 memory's page-rounded LONG_MAX for none. */
+static bool read_cap(int dirfd, const char *file, uint64_t *ret)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	char buf[64];
+
+	if (cg_read(dirfd, file, buf, sizeof(buf), &ignored) < 0)
+		return false;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (streq(buf, "max")) {
+		*ret = CG_UNLIMITED;
+		return true;
+	}
+	if (parse_u64(buf, ret) < 0)
+		return false;
+	if (*ret >= (UINT64_C(1) << 62))
+		*ret = CG_UNLIMITED;
+	return true;
+}
+
+void cg_session_now(const struct cg_host *host, const struct cg_session *s,
+		    struct cg_session_now *ret)
+{
+	char uid[DECIMAL_STR_MAX(uid_t)];
+	const char *names[] = { host->root, uid };
+	struct cg_session_now n = {};
+	struct cg_account a = {};
+	int mem = session_dir(host, s, CG_CTRL_MEMORY), pids = session_dir(host, s, CG_CTRL_PIDS);
+	_cleanup_close_ int umem = -EBADF, upids = -EBADF;
+
+	(void)snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
+	umem = open_ctrl_dir(host, CG_CTRL_MEMORY, names, ARRAY_SIZE(names));
+	upids = open_ctrl_dir(host, CG_CTRL_PIDS, names, ARRAY_SIZE(names));
+	n.has_memory = mem >= 0 && (read_u64(mem, "memory.current", &n.memory) ||
+				    read_u64(mem, "memory.usage_in_bytes", &n.memory));
+	n.has_memory_max = umem >= 0 && (read_cap(umem, "memory.max", &n.memory_max) ||
+					 read_cap(umem, "memory.limit_in_bytes", &n.memory_max));
+	n.has_pids = pids >= 0 && read_u64(pids, "pids.current", &n.pids);
+	n.has_pids_max = upids >= 0 && read_cap(upids, "pids.max", &n.pids_max);
+	account_cpu(host, s, &a);
+	n.has_cpu = a.has_cpu;
+	n.cpu_usec = a.cpu_usec;
+	*ret = n;
+}

@@ -180,6 +180,20 @@ struct cg_account {
 	uint64_t oom_kills;		/* processes killed by the OOM killer (0 without memory) */
 };
 
+/*
+ * What a session uses now, and the caps of its user's cgroup (CG_UNLIMITED:
+ * none), for `corralctl list`; a has_ flag is false where the host does not count it.
+ */
+struct cg_session_now {
+	bool has_memory, has_memory_max, has_pids, has_pids_max, has_cpu;
+	uint64_t memory, memory_max;	/* bytes */
+	uint64_t pids, pids_max;	/* tasks */
+	uint64_t cpu_usec;
+};
+
+void cg_session_now(const struct cg_host *host, const struct cg_session *s,
+		    struct cg_session_now *ret);
+
 /* Whatever of it the host's controllers count (cpuacct or cpu.stat, memory.peak (5.19)). */
 void cg_session_account(const struct cg_host *host, const struct cg_session *s,
 			struct cg_account *ret);

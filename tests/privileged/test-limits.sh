@@ -167,7 +167,24 @@ tl_login_bg "$alice" -- sh -c "touch $work/live; while [ ! -e $work/live-go ]; d
 live=$TL_BG
 tl_wait_for 10 test -e "$work/live"
 is "$(cat "$mem_hier/$TL_CGROUP_ROOT/$auid/$limit_file")" $((64 << 20)) "the user's cgroup has memory_max = 64M"
-like "$("$corralctl" list)" "^$alice +$auid +[0-9a-f]{16} +[0-9]+ .* $TL_SERVICE " "corralctl list shows the live session"
+like "$("$corralctl" list)" "^$alice +$auid +[0-9a-f]{16} +[0-9]+ .* $TL_SERVICE .* [0-9.]+[KMG]?B?/64\.0M +[0-9]+/(max|[0-9]+) .* host " \
+	"corralctl list shows the live session, its memory against the user's 64M and its network"
+# --json: one object per session, its figures those of the session's cgroups.
+json=$("$corralctl" list --json)
+py_field() { python3 -c 'import json, sys; d = json.load(sys.stdin); print(d[0][sys.argv[1]] if len(d) == 1 else "rows=%d" % len(d))' "$1" <<< "$json"; }
+sid=$(py_field session)
+is "$(py_field user):$(py_field uid):$(py_field network)" "$alice:$auid:host" \
+	"list --json parses, with one session: user, uid, network" || diag "$json"
+is "$(py_field memory_max_bytes)" $((64 << 20)) "... memory_max_bytes is the user's cgroup's"
+pids_hier=$(awk '$9 == "cgroup" && $NF ~ /(^|,)pids(,|$)/ { print $5; exit }' /proc/self/mountinfo)
+[ -n "$pids_hier" ] || pids_hier=$mem_hier
+want=$(cat "$pids_hier/$TL_CGROUP_ROOT/$auid/$sid/pids.current" 2>/dev/null)
+got=$(py_field pids)
+[ -n "$want" ] && [ "$got" -ge 1 ] && [ "$got" -le $((want + 2)) ] && [ "$got" -ge $((want - 2)) ]
+ok $? "... pids is the session cgroup's pids.current ($got, the file says $want)"
+mem=$(py_field memory_bytes)
+[ "${mem:-0}" -gt 0 ] 2>/dev/null
+ok $? "... memory_bytes is the session's memory in use ($mem)"
 tl_conf '[defaults]' 'memory_max = 96M'
 out=$("$corralctl" apply --config "$TL_CONF" 2>&1)
 is "$?:$out" "0:applied the current limits to $alice (uid $auid)" "corralctl apply updates the live user"
