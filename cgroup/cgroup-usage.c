@@ -13,16 +13,23 @@
 #include "macro.h"
 #include "parse-util.h"
 
+/* The first line of a cgroup file, without its newline; false when absent. */
+static bool read_line(int dirfd, const char *file, char buf[64])
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+
+	if (cg_read(dirfd, file, buf, 64, &ignored) < 0)
+		return false;
+	buf[strcspn(buf, "\n")] = '\0';
+	return true;
+}
+
 /* A cgroup file holding one number; false when absent or not a number ("max"). */
 static bool read_u64(int dirfd, const char *file, uint64_t *ret)
 {
-	struct corral_err ignored = CORRAL_ERR_INIT;
 	char buf[64];
 
-	if (cg_read(dirfd, file, buf, sizeof(buf), &ignored) < 0)
-		return false;
-	buf[strcspn(buf, "\n")] = '\0';
-	return parse_u64(buf, ret) == 0;
+	return read_line(dirfd, file, buf) && parse_u64(buf, ret) == 0;
 }
 
 /* The directory of controller c: names beneath its hierarchy's mount, or -ENOENT. */
@@ -143,12 +150,10 @@ void cg_session_account(const struct cg_host *host, const struct cg_session *s,
 /* A cap: a number, or "max" (v2, pids) or v1 memory's page-rounded LONG_MAX for none. */
 static bool read_cap(int dirfd, const char *file, uint64_t *ret)
 {
-	struct corral_err ignored = CORRAL_ERR_INIT;
 	char buf[64];
 
-	if (cg_read(dirfd, file, buf, sizeof(buf), &ignored) < 0)
+	if (!read_line(dirfd, file, buf))
 		return false;
-	buf[strcspn(buf, "\n")] = '\0';
 	if (streq(buf, "max")) {
 		*ret = CG_UNLIMITED;
 		return true;
