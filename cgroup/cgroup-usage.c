@@ -44,6 +44,15 @@ static int open_ctrl_dir(const struct cg_host *host, enum cg_controller c,
 	return fd;
 }
 
+/* Memory and tasks in use in the memory and pids directories of one cgroup (-1: none). */
+static void read_usage(int mem, int pids, struct cg_usage *u)
+{
+	/* v2 and v1 name the memory in use differently. */
+	u->has_memory = mem >= 0 && (read_u64(mem, "memory.current", &u->memory) ||
+				     read_u64(mem, "memory.usage_in_bytes", &u->memory));
+	u->has_pids = pids >= 0 && read_u64(pids, "pids.current", &u->pids);
+}
+
 static int usage_at(const struct cg_host *host, const char *const *names, size_t n,
 		    struct cg_usage *ret, struct corral_err *err)
 {
@@ -54,10 +63,7 @@ static int usage_at(const struct cg_host *host, const char *const *names, size_t
 	pids = open_ctrl_dir(host, CG_CTRL_PIDS, names, n);
 	if (mem < 0 && pids < 0)
 		return err_set(err, -ENOENT, "No cgroup of corral's is visible here");
-	/* v2 and v1 name the memory in use differently. */
-	u.has_memory = mem >= 0 && (read_u64(mem, "memory.current", &u.memory) ||
-				    read_u64(mem, "memory.usage_in_bytes", &u.memory));
-	u.has_pids = pids >= 0 && read_u64(pids, "pids.current", &u.pids);
+	read_usage(mem, pids, &u);
 	*ret = u;
 	return 0;
 }
@@ -172,17 +178,20 @@ void cg_session_now(const struct cg_host *host, const struct cg_session *s,
 	const char *names[] = { host->root, uid };
 	struct cg_session_now n = {};
 	struct cg_account a = {};
+	struct cg_usage u = {};
 	int mem = session_dir(host, s, CG_CTRL_MEMORY), pids = session_dir(host, s, CG_CTRL_PIDS);
 	_cleanup_close_ int umem = -EBADF, upids = -EBADF;
 
 	(void)snprintf(uid, sizeof(uid), "%u", (unsigned)s->uid);
 	umem = open_ctrl_dir(host, CG_CTRL_MEMORY, names, ARRAY_SIZE(names));
 	upids = open_ctrl_dir(host, CG_CTRL_PIDS, names, ARRAY_SIZE(names));
-	n.has_memory = mem >= 0 && (read_u64(mem, "memory.current", &n.memory) ||
-				    read_u64(mem, "memory.usage_in_bytes", &n.memory));
+	read_usage(mem, pids, &u);
+	n.has_memory = u.has_memory;
+	n.memory = u.memory;
+	n.has_pids = u.has_pids;
+	n.pids = u.pids;
 	n.has_memory_max = umem >= 0 && (read_cap(umem, "memory.max", &n.memory_max) ||
 					 read_cap(umem, "memory.limit_in_bytes", &n.memory_max));
-	n.has_pids = pids >= 0 && read_u64(pids, "pids.current", &n.pids);
 	n.has_pids_max = upids >= 0 && read_cap(upids, "pids.max", &n.pids_max);
 	account_cpu(host, s, &a);
 	n.has_cpu = a.has_cpu;

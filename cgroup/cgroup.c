@@ -319,25 +319,31 @@ int cg_session_kill(const struct cg_host *host, const struct cg_session *s,
 	return 0;
 }
 
-static bool is_empty(int dirfd)
+/* Bytes at the start of cgroup.procs (0: no process), or -errno. */
+static int procs_length(int dirfd)
 {
 	struct corral_err ignored = CORRAL_ERR_INIT;
 	char buf[64];
-	int r = cg_read(dirfd, "cgroup.procs", buf, sizeof(buf), &ignored);
+
+	return cg_read(dirfd, "cgroup.procs", buf, sizeof(buf), &ignored);
+}
+
+/* Empty, or gone already. */
+static bool is_empty(int dirfd)
+{
+	int r = procs_length(dirfd);
 
 	return r == 0 || r == -ENOENT;
 }
 
 bool cg_session_empty(const struct cg_host *host, const struct cg_session *s)
 {
-	struct corral_err ignored = CORRAL_ERR_INIT;
 	bool known = false;
-	char buf[64];
 
 	for (unsigned i = 0; i < host->n; i++) {
 		if (s->fd[i] < 0)
 			continue;
-		if (cg_read(s->fd[i], "cgroup.procs", buf, sizeof(buf), &ignored) != 0)
+		if (procs_length(s->fd[i]) != 0)
 			return false;
 		known = true;
 	}
