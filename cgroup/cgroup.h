@@ -159,6 +159,13 @@ int cg_session_open(const struct cg_host *host, uid_t uid, const char *id,
 		    struct cg_session *ret, struct corral_err *err);
 void cg_session_close(struct cg_session *s);
 
+/*
+ * cgroup-procs.c: the pids in the session's cgroups, each once, sorted, at
+ * most max of them; 1 when there were more than max.
+ */
+int cg_session_pids(const struct cg_host *host, const struct cg_session *s, pid_t *ret,
+		    size_t max, size_t *ret_n, struct corral_err *err);
+
 /* cgroup-usage.c: what is in use now (read-only; runs with the caller's rights) */
 struct cg_usage {
 	bool has_memory, has_pids;

@@ -632,3 +632,52 @@ int conf_schema_parse_values(struct conf_section *sections, size_t n, struct cor
 		}
 	return 0;
 }
+
+int policy_set_value(struct policy *p, const char *key, const char *value,
+		     const struct conf_subject *who, struct corral_err *err)
+{
+	const struct conf_key *k = conf_key_find(key);
+	char why[256] = "", esc[CONF_ESCAPED_SIZE];
+	union conf_value v;
+	const char *hint;
+	int r;
+
+	if (!k) {
+		hint = suggest_key(key);
+		return err_set(err, -EINVAL, "%s: unknown key%s%s%s",
+			       conf_escape(esc, sizeof(esc), key, strlen(key), CONF_QUOTE_MAX),
+			       hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+	}
+	if (k->scope != SCOPE_POLICY)
+		return err_set(err, -EINVAL, "%s: only valid in [global]", key);
+	r = k->parse(value, &v, why, sizeof(why));
+	if (r < 0)
+		return err_set(err, r, "%s: '%s' %s", key,
+			       conf_escape(esc, sizeof(esc), value, strlen(value), CONF_QUOTE_MAX),
+			       why);
+	k->store(p, &v, who);
+	p->origin[k->policy] = (struct policy_origin){ 0 };
+	return 0;
+}
+
+int policy_format_limits(const struct policy *p, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	if (size == 0)
+		return -ENOBUFS;
+	buf[0] = '\0';
+	for (int k = POLICY_MEMORY_MAX; k < _POLICY_KEY_MAX; k++) {
+		char v[POLICY_VALUE_MAX];
+		int n;
+
+		if (policy_format_value(p, (enum policy_key)k, v, sizeof(v)) < 0 || !v[0])
+			continue;
+		n = snprintf(buf + off, size - off, "%s %s\n", policy_key_name((enum policy_key)k), v);
+		if (n < 0 || (size_t)n >= size - off)
+			buf[off] = '\0';	/* left out whole rather than cut */
+		else
+			off += (size_t)n;
+	}
+	return 0;
+}

@@ -191,6 +191,19 @@ int conf_resolve(const struct conf *c, const struct conf_subject *who, struct po
 		 struct corral_err *err);
 
 const char *policy_key_name(enum policy_key k);
+/*
+ * Set policy key to value in p as a [user:NAME] line would (the same parser;
+ * the message names the key, there is no file): for corralctl limits. who
+ * expands the hostname template.
+ */
+int policy_set_value(struct policy *p, const char *key, const char *value,
+		     const struct conf_subject *who, struct corral_err *err);
+/*
+ * Every limit and cap of p that is set (the keys from memory_max on), one
+ * "KEY VALUE" line each as the configuration spells them ("memory_max 50%");
+ * a line that does not fit is left out whole.
+ */
+int policy_format_limits(const struct policy *p, char *buf, size_t size);
 /* The value of key k of p as the config spells it ("yes", "5s", "deny", ...). */
 int policy_format_value(const struct policy *p, enum policy_key k, char *buf, size_t size);
 const char *on_error_to_string(enum on_error e);

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fd-util.h"
@@ -180,4 +181,24 @@ void session_cgroup_done(struct session_cgroup *sc)
 	if (sc->host_open)
 		cg_host_close(&sc->host);
 	sc->created = sc->host_open = false;
+}
+
+void session_usage_format(const struct session_state *st, const struct cg_account *a,
+			  char *buf, size_t size)
+{
+	time_t now = time(NULL);
+	size_t n;
+
+	n = (size_t)snprintf(buf, size, "duration_s=%llu",
+			     (unsigned long long)(now > (time_t)st->started ?
+							  (uint64_t)now - st->started : 0));
+	if (a->has_cpu && n < size)
+		n += (size_t)snprintf(buf + n, size - n, " cpu_s=%llu.%03llu",
+				      (unsigned long long)(a->cpu_usec / 1000000),
+				      (unsigned long long)(a->cpu_usec % 1000000 / 1000));
+	if (a->has_memory_peak && n < size)
+		n += (size_t)snprintf(buf + n, size - n, " memory_peak_bytes=%llu",
+				      (unsigned long long)a->memory_peak);
+	if (n < size)
+		(void)snprintf(buf + n, size - n, " oom_kills=%llu", (unsigned long long)a->oom_kills);
 }

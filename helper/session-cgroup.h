@@ -4,6 +4,7 @@
 #include "cgroup.h"
 #include "conf.h"
 #include "error.h"
+#include "state.h"
 
 #define APP_CGROUPS_MAX 1024
 
@@ -43,3 +44,10 @@ void session_cgroup_abort(struct session_cgroup *sc);
 int session_cgroup_open(struct session_cgroup *sc, const char *root, uid_t uid, const char *id,
 			struct corral_err *err);
 void session_cgroup_done(struct session_cgroup *sc);
+/*
+ * The session's accounting, for the line that logs its end: "duration_s=N
+ * cpu_s=N.NNN memory_peak_bytes=N oom_kills=N", a field left out where the
+ * host's controllers do not count it.
+ */
+void session_usage_format(const struct session_state *st, const struct cg_account *a,
+			  char *buf, size_t size);

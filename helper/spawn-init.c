@@ -30,21 +30,6 @@
 #define CGROUP_TOP "/sys/fs/cgroup"
 #define HIGH_FD 16
 
-int ns_inode(pid_t pid, const char *ns, uint64_t *ret, struct corral_err *err)
-{
-	char path[64];
-	struct stat st;
-
-	if (pid > 0)
-		(void)snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
-	else
-		(void)snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
-	if (stat(path, &st) < 0)
-		return err_errno(err, -errno, "Failed to stat %s", path);
-	*ret = (uint64_t)st.st_ino;
-	return 0;
-}
-
 /*
  * clone3 (Linux 5.3) with CLONE_PIDFD, born in the session's cgroup with
  * CLONE_INTO_CGROUP (5.7, cgroup v2) when cgroup_fd >= 0; clone() with

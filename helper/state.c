@@ -114,24 +114,35 @@ static int append_lines(char *buf, size_t size, int n, const char *key, const ch
 
 static int state_index(int dirfd, const struct session_state *s, struct corral_err *err);
 
-int state_write(int dirfd, const struct session_state *s, struct corral_err *err)
+static int state_format(const struct session_state *s, char buf[STATE_MAX],
+			struct corral_err *err)
 {
-	char buf[STATE_MAX];
-	int n, r;
+	int n;
 
-	n = snprintf(buf, sizeof(buf),
+	n = snprintf(buf, STATE_MAX,
 		     "version=1\nsession=%s\nuid=%u\nuser=%s\nservice=%s\ntty=%s\nrhost=%s\n"
 		     "init_pid=%d\npidns=%" PRIu64 "\nstarted=%" PRIu64 "\nkill_on_logout=%s\n"
 		     "kill_grace_ms=%" PRIu64 "\ncgroup_root=%s\n",
 		     s->id, (unsigned)s->uid, s->user, s->service, s->tty, s->rhost, (int)s->init_pid,
 		     s->pidns, s->started, s->kill_on_logout ? "yes" : "no", s->kill_grace_ms,
 		     s->cgroup_root);
-	if (n >= 0 && (size_t)n < sizeof(buf))
-		n = append_lines(buf, sizeof(buf), n, "app_cgroup", s->app_cgroups);
-	if (n >= 0 && (size_t)n < sizeof(buf))
-		n = append_lines(buf, sizeof(buf), n, "limit", s->limits);
-	if (n < 0 || (size_t)n >= sizeof(buf))
+	if (n >= 0 && n < STATE_MAX)
+		n = append_lines(buf, STATE_MAX, n, "app_cgroup", s->app_cgroups);
+	if (n >= 0 && n < STATE_MAX)
+		n = append_lines(buf, STATE_MAX, n, "limit", s->limits);
+	if (n < 0 || n >= STATE_MAX)
 		return err_set(err, -E2BIG, "Session state does not fit in %d bytes", STATE_MAX);
+	return n;
+}
+
+int state_write(int dirfd, const struct session_state *s, struct corral_err *err)
+{
+	char buf[STATE_MAX];
+	int n, r;
+
+	n = state_format(s, buf, err);
+	if (n < 0)
+		return n;
 	/* The user's last other session may remove sessions/<uid> under our feet: retry. */
 	for (int attempt = 0;; attempt++) {
 		r = write_once(dirfd, s, buf, (size_t)n, err);
@@ -139,6 +150,24 @@ int state_write(int dirfd, const struct session_state *s, struct corral_err *err
 			break;
 	}
 	return r < 0 ? r : state_index(dirfd, s, err);
+}
+
+int state_rewrite(int dirfd, const struct session_state *s, struct corral_err *err)
+{
+	char buf[STATE_MAX], path[64];
+	int n;
+
+	n = state_format(s, buf, err);
+	if (n < 0)
+		return n;
+	state_path(path, sizeof(path), s->uid, s->id);
+	/*
+	 * Only over a file that is there. A session that ends between the check
+	 * and the write leaves a state whose init is gone: stale, reaped as such.
+	 */
+	if (faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return err_errno(err, -errno, "Session %s has ended", s->id);
+	return write_once(dirfd, s, buf, (size_t)n, err);
 }
 
 static int copy_str(char *dst, size_t size, const char *v)
@@ -268,7 +297,7 @@ void state_remove(int dirfd, uid_t uid, const char *id)
  * another process's, in another namespace, or (until its parent reaps it) a
  * zombie, which still names the namespace. When unsure, alive.
  */
-static bool init_alive(const struct session_state *s)
+bool state_init_alive(const struct session_state *s)
 {
 	_cleanup_free_ char *stat_text = NULL;
 	char path[64];
@@ -296,7 +325,7 @@ static bool live_or_reap(int dirfd, int user_fd, uid_t uid, const char *id)
 	struct corral_err e = CORRAL_ERR_INIT;
 	struct session_state s = { 0 };
 
-	if (state_read_user(user_fd, uid, id, &s, &e) < 0 || init_alive(&s))
+	if (state_read_user(user_fd, uid, id, &s, &e) < 0 || state_init_alive(&s))
 		return true;
 	state_unindex(dirfd, s.pidns);
 	state_remove(dirfd, uid, id);

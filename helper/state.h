@@ -44,6 +44,8 @@ bool state_valid_id(const char *id);
 int state_open_dir(uid_t uid, int *ret_fd, struct corral_err *err);
 /* The state file, then its PID namespace index entry (s->pidns); under the lock. */
 int state_write(int dirfd, const struct session_state *s, struct corral_err *err);
+/* Replace the state file of a live session (corralctl limits updates s->limits). */
+int state_rewrite(int dirfd, const struct session_state *s, struct corral_err *err);
 int state_read(int dirfd, uid_t uid, const char *id, struct session_state *ret,
 	       struct corral_err *err);
 /* The same, from sessions/<uid> opened by the caller (no path is resolved but the id). */
@@ -83,6 +85,11 @@ void state_unindex(int dirfd, uint64_t pidns);
  * logout (killed by root or the OOM killer) is removed on the way. Under the lock.
  */
 int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
+/*
+ * Whether the init s recorded still runs: the same pid in the same PID
+ * namespace, not a zombie. When unsure, alive.
+ */
+bool state_init_alive(const struct session_state *s);
 /* Whether session id of uid is live, as state_count() counts it (and reaps). */
 bool state_live(int dirfd, uid_t uid, const char *id);
 void state_remove(int dirfd, uid_t uid, const char *id);

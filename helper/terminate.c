@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -210,4 +211,19 @@ int session_end_init(int init_pidfd, int wait_ms)
 		r = poll(&p, 1, wait_ms);
 	while (r < 0 && errno == EINTR);
 	return r > 0 ? 0 : -ETIMEDOUT;
+}
+
+int ns_inode(pid_t pid, const char *ns, uint64_t *ret, struct corral_err *err)
+{
+	char path[64];
+	struct stat st;
+
+	if (pid > 0)
+		(void)snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
+	else
+		(void)snprintf(path, sizeof(path), "/proc/self/ns/%s", ns);
+	if (stat(path, &st) < 0)
+		return err_errno(err, -errno, "Failed to stat %s", path);
+	*ret = (uint64_t)st.st_ino;
+	return 0;
 }

@@ -122,31 +122,6 @@ static int end_cgroup(struct session_cgroup *cg, pid_t app, const struct session
 	return st->kill_on_logout ? session_cgroup_end(cg, err) : 0;
 }
 
-/*
- * The session's accounting, for the close line: "duration_s=N cpu_s=N.NNN
- * memory_peak_bytes=N oom_kills=N", a field left out where the host's
- * controllers do not count it.
- */
-static void format_usage(const struct session_state *st, const struct cg_account *a, char *buf,
-			 size_t size)
-{
-	time_t now = time(NULL);
-	size_t n;
-
-	n = (size_t)snprintf(buf, size, "duration_s=%llu",
-			     (unsigned long long)(now > (time_t)st->started ?
-							  (uint64_t)now - st->started : 0));
-	if (a->has_cpu && n < size)
-		n += (size_t)snprintf(buf + n, size - n, " cpu_s=%llu.%03llu",
-				      (unsigned long long)(a->cpu_usec / 1000000),
-				      (unsigned long long)(a->cpu_usec % 1000000 / 1000));
-	if (a->has_memory_peak && n < size)
-		n += (size_t)snprintf(buf + n, size - n, " memory_peak_bytes=%llu",
-				      (unsigned long long)a->memory_peak);
-	if (n < size)
-		(void)snprintf(buf + n, size - n, " oom_kills=%llu", (unsigned long long)a->oom_kills);
-}
-
 static int close_session(struct helper *h, const struct proto_msg *req, int pidfd,
 			 struct corral_err *err)
 {
@@ -183,7 +158,7 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 	}
 	if (r < 0)
 		return r;
-	format_usage(&st, &acct, usage, sizeof(usage));
+	session_usage_format(&st, &acct, usage, sizeof(usage));
 	hlog(LOG_INFO,
 	     "session closed for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
 	     "init=%d %s%s",

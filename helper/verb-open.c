@@ -48,30 +48,6 @@ static void open_txn_abort(struct open_txn *t)
 	t->state_fd = close_nointr_keep_errno(t->state_fd);
 }
 
-/*
- * The limits as the configuration spells them ("memory_max 50%"): every policy
- * key from memory_max on is a limit or a cap (conf.h). A value that does not
- * fit is left out whole rather than cut.
- */
-static void record_limits(struct session_state *st, const struct policy *pol)
-{
-	size_t off = 0;
-
-	for (int k = POLICY_MEMORY_MAX; k < _POLICY_KEY_MAX; k++) {
-		char v[512];
-		int n;
-
-		if (policy_format_value(pol, (enum policy_key)k, v, sizeof(v)) < 0 || !v[0])
-			continue;
-		n = snprintf(st->limits + off, sizeof(st->limits) - off, "%s %s\n",
-			     policy_key_name((enum policy_key)k), v);
-		if (n < 0 || (size_t)n >= sizeof(st->limits) - off)
-			st->limits[off] = '\0';
-		else
-			off += (size_t)n;
-	}
-}
-
 static int copy_request(struct session_state *st, const struct proto_msg *req,
 			const struct identity *id, const struct policy *pol)
 {
@@ -83,7 +59,7 @@ static int copy_request(struct session_state *st, const struct proto_msg *req,
 	st->started = (uint64_t)time(NULL);
 	st->kill_on_logout = pol->kill_on_logout;
 	st->kill_grace_ms = pol->kill_grace_ms;
-	record_limits(st, pol);
+	(void)policy_format_limits(pol, st->limits, sizeof(st->limits));
 	return 0;
 }
 

@@ -18,23 +18,41 @@
 #include "corralctl.h"
 
 static const struct verb verbs[] = {
-	{ "check", "[--no-owner-check] [--no-host-check] [FILE]",
-	  "validate FILE (default " CORRAL_CONF_PATH ") and FILE.d/*.conf", verb_check },
-	{ "policy", "[--config FILE] [--no-owner-check] USER",
-	  "show what applies to USER, and which line says so", verb_policy },
 	{ "list", "[--json]",
 	  "the live sessions: who, where from, and memory, pids and CPU used against the user's caps",
-	  verb_list },
-	{ "status", "", "your own sessions, their limits and usage (for any user)", verb_status },
+	  verb_list, verb_list_details },
+	{ "show", "SESSION|USER",
+	  "a session in full (its processes too), or a user's cgroup and every session",
+	  verb_show, verb_show_details },
+	{ "status", "", "your own sessions, their limits and usage (for any user)", verb_status,
+	  verb_status_details },
+	{ "enter", "SESSION [COMMAND [ARG...]]",
+	  "run root's shell or COMMAND inside a session: its namespaces and cgroup",
+	  verb_enter, verb_enter_details },
+	{ "end", "SESSION... | --user USER",
+	  "end sessions as a logout does: their processes get SIGTERM, then SIGKILL", verb_end,
+	  verb_end_details },
+	{ "limits", "USER KEY=VALUE...",
+	  "change a logged-in user's limits now, until the next login or apply",
+	  verb_limits, verb_limits_details },
+	{ "apply", "[--config FILE] [USER...]",
+	  "set the current limits on the cgroups of users logged in now", verb_apply,
+	  verb_apply_details },
+	{ "check", "[--no-owner-check] [--no-host-check] [FILE]",
+	  "validate FILE (default " CORRAL_CONF_PATH ") and FILE.d/*.conf", verb_check,
+	  verb_check_details },
+	{ "policy", "[--config FILE] [--no-owner-check] USER",
+	  "show what applies to USER, and which line says so", verb_policy,
+	  verb_policy_details },
 	{ "strays", "[--config FILE] [USER...]",
 	  "list processes of isolated users that run outside any corral session (exit 1 if any)",
-	  verb_strays },
-	{ "apply", "[--config FILE] [USER...]",
-	  "set the current limits on the cgroups of users logged in now", verb_apply },
+	  verb_strays, verb_strays_details },
 };
 
 static const struct verb *verb_find(const char *name)
 {
+	if (streq(name, "ls"))
+		name = "list";
 	for (size_t i = 0; i < ARRAY_SIZE(verbs); i++)
 		if (streq(verbs[i].name, name))
 			return &verbs[i];
@@ -53,7 +71,8 @@ static int help(void)
 	       "                    (for a configuration written for another host)\n"
 	       "  --config FILE     the main file (default " CORRAL_CONF_PATH ")\n"
 	       "\nExit status: 0 done, 1 refused (bad configuration, unknown user), "
-	       "2 usage error.\n");
+	       "2 usage error.\n"
+	       "'corralctl COMMAND --help' tells more of a command.\n");
 	return EXIT_SUCCESS;
 }
 
@@ -94,6 +113,8 @@ int verb_usage(const char *name)
 	if (!v)
 		return usage_error("unknown command '%s'", name);
 	printf("usage: corralctl %s %s\n  %s\n", v->name, v->args, v->help);
+	if (v->details)
+		printf("\n%s", v->details);
 	return EXIT_SUCCESS;
 }
 
@@ -155,6 +176,9 @@ int main(int argc, char **argv)
 		return usage_error("unknown command '%s'", argv[optind]);
 	argc -= optind;
 	argv += optind;
+	/* Right after the verb only: "enter ID ls --help" is ls's. */
+	if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h")))
+		return flush_stdout(verb_usage(v->name));
 	optind = 0;	/* glibc: 0 restarts getopt from scratch for the verb */
 	return flush_stdout(v->run(argc, argv));
 }

@@ -20,6 +20,29 @@
  */
 #include "conf-internal.h"
 
+const char verb_check_details[] =
+	"Loads the configuration as the helper does: the same parser, the same strict\n"
+	"schema, the same ownership checks (file, drop-in directory and every parent\n"
+	"owned by root, not writable by group or others), then lists the files read.\n"
+	"Every error names the file, the line, the section and the key. Then, unless\n"
+	"--no-host-check, it reports each limit this host cannot carry (memory_high on\n"
+	"cgroup v1, a controller that is not mounted, an io_max disk that is not here)\n"
+	"and where it is set: a login it applies to would fail, as on_error says.\n"
+	"Nothing is written.\n"
+	"\n"
+	"Options:\n"
+	"  --no-owner-check  do not require root-owned files (for drafts; the helper\n"
+	"                    always checks)\n"
+	"  --no-host-check   do not check the limits against this host (for a\n"
+	"                    configuration written for another host)\n"
+	"\n"
+	"Exit status: 0 valid; 1 invalid, or a limit this host cannot carry; 2 usage\n"
+	"error.\n"
+	"\n"
+	"Examples:\n"
+	"  corralctl check\n"
+	"  corralctl check --no-owner-check ./corral.conf\n";
+
 static void print_files(const struct conf *c, bool owner_checked)
 {
 	print_safe(stdout, c->files[0]);

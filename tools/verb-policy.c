@@ -16,6 +16,22 @@
 #include "corralctl.h"
 #include "identity.h"
 
+const char verb_policy_details[] =
+	"Resolves the policy of USER as the helper would at USER's next login: the\n"
+	"user and groups are looked up with the helper's own code, then [defaults],\n"
+	"every matching [group:NAME] and [user:NAME] are applied in order. Each key\n"
+	"is printed with its value and the file, line and section it came from (or\n"
+	"\"built-in default\"), and whether USER is exempt, and why.\n"
+	"\n"
+	"Options:\n"
+	"  --config FILE     the main file (default /etc/corral/corral.conf)\n"
+	"  --no-owner-check  do not require root-owned files (for drafts)\n"
+	"\n"
+	"Exit status: 0 shown; 1 an unknown user or a bad configuration; 2 usage error.\n"
+	"\n"
+	"Example:\n"
+	"  corralctl policy alice\n";
+
 #define COLUMN "%-15s "
 
 /* The host's name up to the first '.', as %h expands it. */

@@ -6,9 +6,6 @@
  * cgroups of users who have live sessions now, instead of at their next
  * login. Neither creates anything: no sessions, nothing to do.
  */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -25,35 +22,25 @@
 #include "policy-load.h"
 #include "state.h"
 
-typedef int (*uid_fn)(int sessions_fd, uid_t uid, void *data);
-
-/* Call fn for every uid with a state directory; 0 when there are no sessions at all. */
-static int for_each_uid(uid_fn fn, void *data)
-{
-	struct corral_err err = CORRAL_ERR_INIT;
-	struct dirent *de;
-	int fd, rc = EXIT_SUCCESS;
-	DIR *d;
-
-	fd = open(CORRAL_RUN_DIR "/sessions", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
-		return EXIT_SUCCESS;
-	if (fd < 0 || !(d = fdopendir(dup(fd)))) {
-		err_errno(&err, -errno, "Cannot open %s/sessions", CORRAL_RUN_DIR);
-		if (fd >= 0)
-			(void)close(fd);
-		return fail(&err);
-	}
-	while ((de = readdir(d))) {
-		uid_t uid;
-
-		if (parse_uid(de->d_name, &uid) == 0 && fn(fd, uid, data) != EXIT_SUCCESS)
-			rc = EXIT_FAILURE;
-	}
-	(void)closedir(d);
-	(void)close(fd);
-	return rc;
-}
+const char verb_list_details[] =
+	"One row per live session: user, uid, session id, init pid, start time, PAM\n"
+	"service, terminal, memory in use against the user's memory cap, pids in use\n"
+	"against the user's pids cap, CPU time used, network mode and remote host.\n"
+	"A figure the host does not count is '-'; 'max' is no cap. A session whose init\n"
+	"is gone (killed, or left by a helper killed during an open) is stale: it is\n"
+	"not listed, and its state is removed. Also spelt 'ls'. Root only.\n"
+	"\n"
+	"Options:\n"
+	"  --json  one JSON array of objects, keys: session, user, uid, init_pid,\n"
+	"          started (seconds since the epoch), service, tty, rhost, network,\n"
+	"          memory_bytes, memory_max_bytes, pids, pids_max, cpu_seconds;\n"
+	"          null is no cap, a key left out is not counted on this host\n"
+	"\n"
+	"Exit status: 0 listed (also with no session); 1 the state cannot be read.\n"
+	"\n"
+	"Examples:\n"
+	"  corralctl list\n"
+	"  corralctl list --json | jq '.[] | select(.memory_bytes > 1e9) | .user'\n";
 
 struct list_ctx {
 	bool json;
@@ -61,17 +48,6 @@ struct list_ctx {
 	struct cg_host host;
 	bool host_open;		/* host is open for host.root */
 };
-
-/* The session's network mode, from the limits it recorded ("network loopback"). */
-static const char *network_of(const struct session_state *st, char *buf, size_t size)
-{
-	const char *p = strstr(st->limits, "network ");
-
-	if (!p || (p != st->limits && p[-1] != '\n'))
-		return "host";
-	(void)snprintf(buf, size, "%.*s", (int)strcspn(p + 8, "\n"), p + 8);
-	return buf;
-}
 
 /* The usage of st's session; all has_ flags false when its cgroups cannot be read. */
 static void usage_of(struct list_ctx *l, const struct session_state *st,
@@ -199,36 +175,20 @@ static void print_row(const struct session_state *st, const struct cg_session_no
 	putchar('\n');
 }
 
-static int list_uid(int sessions_fd, uid_t uid, void *data)
+static int list_one(const struct session_state *st, void *data)
 {
 	struct list_ctx *l = data;
-	char name[DECIMAL_STR_MAX(uid_t)];
-	struct dirent *de;
-	int fd;
-	DIR *d;
+	struct cg_session_now u;
+	char netbuf[32];
+	const char *net;
 
-	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	fd = openat(sessions_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd)))
-		return EXIT_SUCCESS;	/* the session ended meanwhile */
-	while ((de = readdir(d))) {
-		struct corral_err err = CORRAL_ERR_INIT;
-		struct session_state st;
-		struct cg_session_now u;
-		char netbuf[32];
-		const char *net;
-
-		if (!state_valid_id(de->d_name) || state_read(sessions_fd, uid, de->d_name, &st, &err) < 0)
-			continue;
-		usage_of(l, &st, &u);
-		net = network_of(&st, netbuf, sizeof(netbuf));
-		if (l->json)
-			print_json(l, &st, &u, net);
-		else
-			print_row(&st, &u, net);
-		l->n++;
-	}
-	(void)closedir(d);
+	usage_of(l, st, &u);
+	net = ctl_network_of(st, netbuf, sizeof(netbuf));
+	if (l->json)
+		print_json(l, st, &u, net);
+	else
+		print_row(st, &u, net);
+	l->n++;
 	return EXIT_SUCCESS;
 }
 
@@ -240,13 +200,15 @@ int verb_list(int argc, char **argv)
 	if (argc > 2 || (argc == 2 && !streq(argv[1], "--json")))
 		return usage_error("list takes only --json, got '%s'", argv[argc - 1]);
 	l.json = argc == 2;
+	if (need_root("list") < 0)
+		return EXIT_FAILURE;
 	if (l.json)
 		putchar('[');
 	else
 		printf("%-16s %-6s %-16s %-8s %-19s %-12s %-10s %-15s %-11s %-8s %-8s %s\n", "USER",
 		       "UID", "SESSION", "INIT", "STARTED", "SERVICE", "TTY", "MEMORY", "PIDS", "CPU",
 		       "NET", "RHOST");
-	rc = for_each_uid(list_uid, &l);
+	rc = ctl_for_each_session(list_one, &l);
 	if (l.json)
 		printf("]\n");
 	if (l.host_open)
@@ -254,10 +216,23 @@ int verb_list(int argc, char **argv)
 	return rc;
 }
 
+const char verb_apply_details[] =
+	"Resolves each logged-in user's policy from the configuration now and writes\n"
+	"its limits into the user's cgroup, for every user with a live session (or\n"
+	"the USERs named): a change to corral.conf then applies without a new login.\n"
+	"It also resets what 'corralctl limits' changed. Root only.\n"
+	"\n"
+	"Options:\n"
+	"  --config FILE  the main file (default /etc/corral/corral.conf)\n"
+	"\n"
+	"Exit status: 0 applied; 1 a bad configuration, or a limit a cgroup refused.\n";
+
 struct apply_ctx {
 	const char *config;
 	char **users;		/* NULL: every user with a session */
 	int n_users;
+	bool done_any;
+	uid_t done;		/* the last uid applied: the walk visits a uid's sessions together */
 };
 
 static bool wanted(const struct apply_ctx *a, const char *name)
@@ -270,18 +245,23 @@ static bool wanted(const struct apply_ctx *a, const char *name)
 	return false;
 }
 
-static int apply_uid(int sessions_fd, uid_t uid, void *data)
+static int apply_uid(const struct session_state *st, void *data)
 {
-	const struct apply_ctx *a = data;
+	struct apply_ctx *a = data;
 	struct corral_err err = CORRAL_ERR_INIT;
-	struct passwd *pw = getpwuid(uid);
+	uid_t uid = st->uid;
+	struct passwd *pw;
 	struct identity id;
 	struct policy pol;
 	struct cg_host host;
 	struct cg_limits lim;
 	int r;
 
-	(void)sessions_fd;
+	if (a->done_any && a->done == uid)
+		return EXIT_SUCCESS;
+	a->done_any = true;
+	a->done = uid;
+	pw = getpwuid(uid);
 	if (!pw || !wanted(a, pw->pw_name))
 		return EXIT_SUCCESS;
 	r = identity_resolve(pw->pw_name, &id, &err);
@@ -296,6 +276,13 @@ static int apply_uid(int sessions_fd, uid_t uid, void *data)
 		if (r >= 0)
 			r = cg_user_prepare(&host, uid, &lim, &err);
 		cg_host_close(&host);
+	}
+	if (r >= 0) {
+		char limits[sizeof(st->limits)];
+
+		/* What `corralctl status` inside the sessions shows from now on. */
+		(void)policy_format_limits(&pol, limits, sizeof(limits));
+		ctl_record_limits(uid, limits);
 	}
 	if (r < 0) {
 		fprintf(stderr, "corralctl: %s (uid %u): ", pw->pw_name, (unsigned)uid);
@@ -320,7 +307,7 @@ int verb_apply(int argc, char **argv)
 	}
 	a.users = argv + optind;
 	a.n_users = argc - optind;
-	if (geteuid() != 0)
-		return usage_error("apply writes cgroups: run it as root");
-	return for_each_uid(apply_uid, &a);
+	if (need_root("apply") < 0)
+		return EXIT_FAILURE;
+	return ctl_for_each_session(apply_uid, &a);
 }

@@ -15,6 +15,15 @@
 #include "config.h"
 #include "corralctl.h"
 
+const char verb_status_details[] =
+	"For any user: the caller's own sessions (service, terminal, start), the\n"
+	"limits recorded for them, and what they use now. Inside a session, \"this\n"
+	"session\" is marked and its usage shown (the cgroup namespace hides the\n"
+	"others). It runs the setuid helper's one request open to everyone, which\n"
+	"drops to the caller's ids before it prints anything.\n"
+	"\n"
+	"Exit status: 0 shown; 1 not available (a root-only install).\n";
+
 static int not_available(const char *why)
 {
 	fprintf(stderr, "corralctl: status is not available to ordinary users on this system: %s. "

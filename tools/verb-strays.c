@@ -21,6 +21,18 @@
 #include "parse-util.h"
 #include "policy-load.h"
 
+const char verb_strays_details[] =
+	"Lists processes of users corral isolates (per the configuration) that run\n"
+	"outside any corral session: a cron job or a systemd --user started without\n"
+	"pam_corral, or a session opened before corral was enabled. A process is\n"
+	"inside when one of its cgroups lies under corral's cgroup root. With USERs,\n"
+	"only theirs. Root only.\n"
+	"\n"
+	"Options:\n"
+	"  --config FILE  the main file (default /etc/corral/corral.conf)\n"
+	"\n"
+	"Exit status: 0 none found; 1 some found, or an error; 2 usage error.\n";
+
 #define UID_CACHE 256
 
 struct strays {
