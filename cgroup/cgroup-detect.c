@@ -5,7 +5,8 @@
  * controller hierarchies beside a cgroup2 mount) or legacy (v1 only). Each
  * controller corral uses is taken from the v1 hierarchy that has it (cpu
  * may be co-mounted as cpu,cpuacct; named hierarchies such as name=systemd
- * carry none), else from the cgroup2 mount if it lists it. Every mount point
+ * carry none), else from the cgroup2 mount if it lists it; a v1 freezer
+ * hierarchy is taken too (cg_session_freeze()). Every mount point
  * is opened and checked with fstatfs before use. A mount covered by a later
  * one (inside a session, its cgroup view over the host's) is skipped: its
  * path leads to the mount on top.
@@ -195,7 +196,9 @@ static int parse_line(struct cg_host *host, char *line, struct corral_err *err)
 	for (int c = 0; c < _CG_CTRL_MAX; c++)
 		if (list_has(sub, ctrl_names_v1[c]))
 			return add_hier(host, 1, f[4], id, sub, err);
-	return 0;	/* cpuset, freezer, name=systemd...: not ours to use */
+	if (list_has(sub, "freezer"))
+		return add_hier(host, 1, f[4], id, sub, err);
+	return 0;	/* cpuset, devices, name=systemd...: not ours to use */
 }
 
 /*
@@ -214,6 +217,53 @@ static int read_mountinfo(struct cg_host *host, FILE *f, struct corral_err *err)
 	if (r >= 0 && ferror(f))
 		r = err_set(err, -EIO, "Failed to read the mount table");
 	return r;
+}
+
+static bool has_v1_controller(const struct cg_hier *h)
+{
+	for (int c = 0; c < _CG_CTRL_MAX; c++)
+		if (list_has(h->opts, ctrl_names_v1[c]))
+			return true;
+	return false;
+}
+
+/*
+ * Without a v1 hierarchy of our controllers, a v1 freezer mount (container
+ * tools make one beside a unified tree) would only make the host look hybrid
+ * and cost v2 its session cgroups: v2 has a freezer of its own. Dropped.
+ */
+static void drop_lone_freezer(struct cg_host *host)
+{
+	unsigned j = 0;
+
+	for (unsigned i = 0; i < host->n; i++)
+		if (host->h[i].version == 1 && has_v1_controller(&host->h[i]))
+			return;
+	for (unsigned i = 0; i < host->n; i++) {
+		if (host->h[i].version == 1) {
+			host->h[i].fd = close_nointr_keep_errno(host->h[i].fd);
+			continue;
+		}
+		if ((int)i == host->unified)
+			host->unified = (int)j;
+		host->h[j++] = host->h[i];
+	}
+	host->n = j;
+}
+
+/*
+ * v1: the freezer hierarchy. v2's freezer is no controller but a file of
+ * every cgroup (cgroup.freeze, Linux 5.2), so on a unified host it is the
+ * cgroup2 mount; on a hybrid one the cgroup2 mount holds no session cgroups.
+ */
+static void map_freezer(struct cg_host *host)
+{
+	host->freezer = -1;
+	for (unsigned i = 0; i < host->n && host->freezer < 0; i++)
+		if (host->h[i].version == 1 && list_has(host->h[i].opts, "freezer"))
+			host->freezer = (int)i;
+	if (host->freezer < 0 && host->layout == CG_LAYOUT_UNIFIED)
+		host->freezer = host->unified;
 }
 
 /* Controllers to hierarchies: a v1 hierarchy that has it wins over the cgroup2 mount. */
@@ -243,6 +293,7 @@ static void map_controllers(struct cg_host *host)
 		any_v1 |= host->h[i].version == 1;
 	host->layout = !any_v1 ? CG_LAYOUT_UNIFIED :
 		       host->unified >= 0 ? CG_LAYOUT_HYBRID : CG_LAYOUT_LEGACY;
+	map_freezer(host);
 }
 
 void cg_host_close(struct cg_host *host)
@@ -255,13 +306,15 @@ void cg_host_close(struct cg_host *host)
 int cg_host_parse(const char *root, FILE *mountinfo, struct cg_host *ret,
 		  struct corral_err *err)
 {
-	struct cg_host host = { .unified = -1 };
+	struct cg_host host = { .unified = -1, .freezer = -1 };
 	int r;
 
 	if (!cg_root_name_valid(root))
 		return err_set(err, -EINVAL, "Invalid cgroup root name '%.64s'", root);
 	(void)snprintf(host.root, sizeof(host.root), "%s", root);
 	r = read_mountinfo(&host, mountinfo, err);
+	if (r >= 0)
+		drop_lone_freezer(&host);
 	if (r >= 0 && host.n == 0)
 		r = err_set(err, -ENOENT, "No cgroup filesystem is mounted");
 	if (r < 0) {

@@ -144,6 +144,16 @@ int cg_read(int dirfd, const char *file, char *buf, size_t size, struct corral_e
 	return (int)n;
 }
 
+int cg_open_file(int dirfd, const char *file, int flags, int *ret_fd, struct corral_err *err)
+{
+	int fd = open_file(dirfd, file, flags);
+
+	if (fd < 0)
+		return err_errno(err, -errno, "Failed to open %s", file);
+	*ret_fd = fd;
+	return 0;
+}
+
 int cg_write_changed(int dirfd, const char *file, const char *value, struct corral_err *err)
 {
 	struct corral_err ignored = CORRAL_ERR_INIT;

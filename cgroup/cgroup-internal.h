@@ -11,6 +11,8 @@ int cg_dir_walk(int top, const char *const *names, size_t n, bool create, int *r
 		struct corral_err *err);
 int cg_write(int dirfd, const char *file, const char *value, struct corral_err *err);
 int cg_read(int dirfd, const char *file, char *buf, size_t size, struct corral_err *err);
+/* An fd of the file (flags: O_RDONLY or O_WRONLY), to poll or read more than once. */
+int cg_open_file(int dirfd, const char *file, int flags, int *ret_fd, struct corral_err *err);
 /* cg_write(), unless the file reads value already (for writes that cost more than a read). */
 int cg_write_changed(int dirfd, const char *file, const char *value, struct corral_err *err);
 int cg_fs_check(int fd, int version, const char *what, struct corral_err *err);
@@ -28,3 +30,5 @@ int cg1_io_max(int fd, const struct cg_limits *lim, struct corral_err *err);
 int cg2_io_max(int fd, const struct cg_limits *lim, struct corral_err *err);
 int cg2_enable_controllers(const struct cg_host *host, int dirfd, const char *what,
 			   struct corral_err *err);
+/* cgroup-freeze.c: thaw the cgroup name beneath parent if it is frozen (v1 or v2); best effort. */
+void cg_thaw_child(int parent, const char *name);

@@ -3,7 +3,8 @@
  * The user's and the session's cgroups, in every hierarchy corral uses: on
  * v2 the one unified tree (controllers enabled along the path: v2 puts
  * processes only in leaves, so the user's cgroup holds no process itself),
- * on v1 each hierarchy that carries one of our controllers.
+ * on v1 each hierarchy that carries one of our controllers, and the freezer
+ * hierarchy (no limits there: it is how corralctl freeze stops a session).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -20,10 +21,25 @@
 
 #define POLL_MS 10
 
-static bool hier_used(const struct cg_host *host, unsigned i)
+/* A hierarchy of the session's limits: every session has a cgroup there. */
+static bool hier_limits(const struct cg_host *host, unsigned i)
 {
 	return host->h[i].ctrl_mask != 0 ||
 	       (host->layout == CG_LAYOUT_UNIFIED && (int)i == host->unified);
+}
+
+static bool hier_used(const struct cg_host *host, unsigned i)
+{
+	return hier_limits(host, i) || (int)i == host->freezer;
+}
+
+/*
+ * The v1 freezer hierarchy: sessions opened before corral made cgroups there
+ * have none, and live on without (they cannot be frozen, that is all).
+ */
+static bool hier_optional(const struct cg_host *host, unsigned i)
+{
+	return !hier_limits(host, i);
 }
 
 static void uid_name(char buf[DECIMAL_STR_MAX(uid_t)], uid_t uid)
@@ -141,7 +157,7 @@ int cg_user_count_sessions(const struct cg_host *host, uid_t uid, unsigned *ret,
 	int r = -ENOENT, dfd;
 
 	for (unsigned i = 0; i < host->n && r == -ENOENT; i++)
-		if (hier_used(host, i))
+		if (hier_limits(host, i))
 			r = open_user(host, i, uid, false, &fd, err);
 	if (r == -ENOENT || (r < 0 && err->code == -ENOENT)) {
 		*ret = 0;
@@ -186,6 +202,10 @@ static int session_dirs(const struct cg_host *host, uid_t uid, const char *id, b
 		r = open_user(host, i, uid, false, &user, err);
 		if (r >= 0)
 			r = cg_dir_open(user, id, create, &s.fd[i], err);
+		if (r == -ENOENT && !create && hier_optional(host, i)) {
+			err_clear(err);
+			r = 0;
+		}
 	}
 	if (r < 0) {
 		cg_session_close(&s);
@@ -296,6 +316,8 @@ int cg_session_kill(const struct cg_host *host, const struct cg_session *s,
 {
 	int r;
 
+	/* A v1 frozen process dies of SIGKILL only once thawed. */
+	cg_session_thaw(host, s);
 	for (unsigned i = 0; i < host->n; i++) {
 		if (s->fd[i] < 0)
 			continue;
@@ -470,15 +492,23 @@ struct gc {
 	bool (*live)(const char *uid, const char *id, void *data);
 	void *data;
 	const char *uid;
+	bool freezer;		/* the hierarchy walked is the freezer's */
 };
 
+/*
+ * A session over but frozen (root killed its init) keeps its processes for
+ * good: on v1 they die of their SIGKILL only once thawed, and the PAM
+ * application, outside the session's PID namespace, sits frozen in its
+ * cgroup on v2 too. Thawed on the way; the next collection removes it.
+ */
 static void gc_session(int userfd, const char *id, void *data)
 {
 	struct corral_err ignored = CORRAL_ERR_INIT;
 	struct gc *g = data;
 
-	if (!g->live(g->uid, id, g->data))
-		(void)cg_rmdir(userfd, id, &ignored);
+	if (!g->live(g->uid, id, g->data) && cg_rmdir(userfd, id, &ignored) == -EBUSY &&
+	    g->freezer)
+		cg_thaw_child(userfd, id);
 }
 
 static void gc_user(int rootfd, const char *uid, void *data)
@@ -511,6 +541,7 @@ int cg_gc_user(const struct cg_host *host, uid_t uid,
 			err_clear(err);
 			continue;	/* no cgroup of the user here yet */
 		}
+		g.freezer = (int)i == host->freezer;
 		for_each_child(fd, gc_session, &g);
 	}
 	return 0;
@@ -530,6 +561,7 @@ int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *
 			err_clear(err);
 			continue;	/* nothing made here yet */
 		}
+		g.freezer = (int)i == host->freezer;
 		for_each_child(root, gc_user, &g);
 	}
 	return 0;

@@ -84,6 +84,12 @@ struct cg_host {
 	unsigned n;
 	int ctrl[_CG_CTRL_MAX];		/* index into h of the hierarchy that carries it, or -1 */
 	int unified;			/* index of the cgroup2 mount, or -1 */
+	/*
+	 * Index of the hierarchy whose freezer stops a session: the v1 freezer
+	 * hierarchy (corral makes cgroups there too, without limits), or the
+	 * cgroup2 mount on a unified host; -1: the host has no freezer for us.
+	 */
+	int freezer;
 	char root[CG_NAME_MAX];		/* corral's root cgroup name */
 };
 
@@ -152,6 +158,19 @@ int cg_session_kill(const struct cg_host *host, const struct cg_session *s,
  * move one in.
  */
 bool cg_session_empty(const struct cg_host *host, const struct cg_session *s);
+/*
+ * Stop (frozen) or resume every process of the session at once: v2
+ * cgroup.freeze, waiting for cgroup.events to say so; v1 freezer.state,
+ * waiting while it reads FREEZING. A freeze not done within timeout_ms is
+ * undone (-ETIMEDOUT: a process in uninterruptible sleep holds it up).
+ * Returns the number of processes in the session's cgroup; -EOPNOTSUPP on
+ * a host without a freezer, -ENOENT for a session opened before corral
+ * made freezer cgroups.
+ */
+int cg_session_freeze(const struct cg_host *host, const struct cg_session *s, bool frozen,
+		      int timeout_ms, struct corral_err *err);
+/* Thaw the session if it is frozen, not waiting (a thaw takes effect at once); best effort. */
+void cg_session_thaw(const struct cg_host *host, const struct cg_session *s);
 /* Remove the session's cgroups (waiting up to timeout_ms for them to empty), then the user's if empty. */
 int cg_session_remove(const struct cg_host *host, struct cg_session *s, int timeout_ms,
 		      struct corral_err *err);

@@ -92,6 +92,9 @@ static int end_session(int pidfd, const struct session_state *st,
 	 * most logouts, where the shell and its children have exited already.
 	 */
 	if (!cg->created || !cg_session_empty(&cg->host, &cg->s)) {
+		/* Frozen (corralctl freeze), its processes could not act on the SIGTERM. */
+		if (cg->created)
+			cg_session_thaw(&cg->host, &cg->s);
 		r = session_terminate(pidfd, st->kill_grace_ms, err);
 		if (r < 0)
 			return r;

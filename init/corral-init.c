@@ -205,23 +205,58 @@ static bool session_empty(struct init *in)
 /*
  * A process that just exited leaves its cgroup a moment later, and a zombie
  * whose parent is outside (sshd's user child) only once that parent reaps it,
- * right after the helper's close returns: retry for up to two seconds. When we
- * are about to kill the namespace (abandoned) it stays busy until we are gone;
- * the helper removes it at the next login or logout.
+ * right after the helper's close returns: retry, for up to two seconds over
+ * all hierarchies (*tries, 25 ms each), not two per hierarchy, since what
+ * holds one up holds them all. When we are about to kill the namespace
+ * (abandoned, or SIGTERM from root) it stays busy until we are gone; the
+ * helper removes it at the next login or logout.
  */
-static void remove_cgroup(int fd, const struct init *in, bool expect_empty)
+static void remove_cgroup(int fd, const struct init *in, bool expect_empty, int *tries)
 {
-	for (int i = 0; i < 80; i++) {
+	for (;;) {
 		if (unlinkat(fd, in->state_name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
 			(void)unlinkat(fd, in->uid, AT_REMOVEDIR);
 			return;
 		}
-		if (errno != EBUSY || !expect_empty)
+		if (errno != EBUSY || !expect_empty || *tries <= 0)
 			break;
+		(*tries)--;
 		(void)nanosleep(&(struct timespec){ 0, 25 * 1000 * 1000 }, NULL);
 	}
 	if (expect_empty)
 		syslog(LOG_WARNING, "Failed to remove cgroup %s: %m", in->state_name);
+}
+
+/*
+ * Before we go with processes left (abandoned, or SIGTERM from root): a
+ * session frozen by corralctl freeze must be thawed, or on cgroup v1 the
+ * SIGKILL our exit sends its processes takes no effect, and the PAM
+ * application, outside our namespace, stays frozen for good. The files are
+ * root's own, so uid 0 needs no capability to write them. Best effort: a
+ * hierarchy has one of the two files, and with nsdelegate (v2) the session
+ * cgroup is our cgroup namespace's root, whose files we may not write; v2's
+ * frozen tasks die of SIGKILL anyway, and the helper thaws the rest when it
+ * collects the session's cgroup.
+ */
+static void thaw_session(const struct init *in)
+{
+	static const char *const files[][2] = {
+		{ "freezer.state", "THAWED" },	/* v1 */
+		{ "cgroup.freeze", "0" },	/* v2 */
+	};
+	char path[sizeof(in->state_name) + 16];
+
+	for (unsigned i = 0; i < in->n_cgroup_fds; i++)
+		for (size_t f = 0; f < ARRAY_SIZE(files); f++) {
+			int fd;
+
+			(void)snprintf(path, sizeof(path), "%s/%s", in->state_name, files[f][0]);
+			fd = openat(FD_CGROUP + (int)i, path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			(void)!write(fd, files[f][1], strlen(files[f][1]));
+			(void)close(fd);
+		}
 }
 
 /*
@@ -240,6 +275,8 @@ static void note_pidns_entry(struct init *in)
 
 static _noreturn_ void finish(struct init *in, const char *why, bool expect_empty)
 {
+	int tries = 80;
+
 	if (in->pidns_entry[0]) {
 		(void)unlinkat(FD_STATE, in->pidns_entry, 0);
 		(void)unlinkat(FD_STATE, ".pidns", AT_REMOVEDIR);	/* ENOTEMPTY: others live */
@@ -252,7 +289,7 @@ static _noreturn_ void finish(struct init *in, const char *why, bool expect_empt
 	 * in them). They are named like the state; the user's goes with the last session.
 	 */
 	for (unsigned i = 0; i < in->n_cgroup_fds; i++)
-		remove_cgroup(FD_CGROUP + (int)i, in, expect_empty);
+		remove_cgroup(FD_CGROUP + (int)i, in, expect_empty, &tries);
 	syslog(LOG_INFO, "session %s ended (%s)", in->state_name + strlen(in->uid) + 1, why);
 	/* Our exit SIGKILLs whatever is left in the namespace. */
 	_exit(EXIT_SUCCESS);
@@ -275,6 +312,7 @@ static void handle_signals(struct init *in)
 		case SIGINT:
 		case SIGHUP:
 			/* Only root outside the namespace can send these: end now. */
+			thaw_session(in);
 			finish(in, "terminated", true);
 		default:
 			break;
@@ -302,8 +340,10 @@ static void app_gone(struct init *in)
 	(void)close(in->app_fd);
 	in->app_fd = -EBADF;
 	in->app_gone = true;
-	if (in->kill_on_abandon)
+	if (in->kill_on_abandon) {
+		thaw_session(in);
 		finish(in, "the PAM application exited without closing the session", false);
+	}
 }
 
 static void run(struct init *in)

@@ -68,6 +68,11 @@ extern const char verb_end_details[];
 /* A pidfd for the init st names, once checked to be that very process; -ESRCH: it ended. */
 int ctl_open_init(const struct session_state *st, int *ret_pidfd, struct corral_err *err);
 
+/* verb-freeze.c */
+int verb_freeze(int argc, char **argv);
+int verb_thaw(int argc, char **argv);
+extern const char verb_freeze_details[];
+
 /* verb-check.c, verb-policy.c */
 int verb_check(int argc, char **argv);
 int verb_policy(int argc, char **argv);

@@ -125,8 +125,11 @@ static int end_processes(struct session_cgroup *sc, const struct session_state *
 		r = session_cgroup_open(sc, st->cgroup_root, st->uid, st->id, err);
 		if (r == 0)
 			r = hand_back_app(sc, st, err);
-		if (r == 0)
+		if (r == 0) {
 			cg_session_account(&sc->host, &sc->s, acct);
+			/* Frozen (corralctl freeze), its processes could not act on the SIGTERM. */
+			cg_session_thaw(&sc->host, &sc->s);
+		}
 	}
 	if (r == 0)
 		r = session_terminate(pidfd, st->kill_grace_ms, err);

@@ -33,6 +33,7 @@ static void check_host(const struct cg_host *h)
 
 	fuzz_check(h->n >= 1 && h->n <= CG_HIER_MAX, "%u hierarchies", h->n);
 	fuzz_check(h->unified >= -1 && h->unified < (int)h->n, "unified %d", h->unified);
+	fuzz_check(h->freezer >= -1 && h->freezer < (int)h->n, "freezer %d", h->freezer);
 	for (unsigned i = 0; i < h->n; i++) {
 		check_hier(h, i);
 		any_v1 |= h->h[i].version == 1;
