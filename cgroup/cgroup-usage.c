@@ -5,7 +5,9 @@
  * nothing it creates and takes no lock: a value may be a moment old.
  * And what a session used over its life, read by the helper at its close.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -197,4 +199,92 @@ void cg_session_now(const struct cg_host *host, const struct cg_session *s,
 	n.has_cpu = a.has_cpu;
 	n.cpu_usec = a.cpu_usec;
 	*ret = n;
+}
+
+/*
+ * The user's cgroup in every hierarchy corral uses (as cgroup.c's hier_used():
+ * a hybrid host's controller-less cgroup2 is not), as a cg_session without an
+ * id, so that the session readers apply.
+ */
+static int user_dirs(const struct cg_host *host, uid_t uid, struct cg_session *ret)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	char name[DECIMAL_STR_MAX(uid_t)];
+	const char *names[] = { host->root, name };
+	bool any = false;
+
+	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	*ret = (struct cg_session){ .uid = uid };
+	for (unsigned i = 0; i < CG_HIER_MAX; i++)
+		ret->fd[i] = -EBADF;
+	for (unsigned i = 0; i < host->n; i++)
+		if (host->h[i].ctrl_mask != 0 ||
+		    (host->layout == CG_LAYOUT_UNIFIED && (int)i == host->unified))
+			any |= cg_dir_walk(host->h[i].fd, names, ARRAY_SIZE(names), false,
+					   &ret->fd[i], &ignored) == 0;
+	return any ? 0 : -ENOENT;
+}
+
+/* v1 memory.oom_control counts a kill in the victim's cgroup only, never in its parents. */
+static bool oom_kills_v1(int user_mem, uint64_t *ret)
+{
+	uint64_t sum = 0, n;
+	struct dirent *de;
+	int fd;
+	DIR *d;
+
+	if (!read_key(user_mem, "memory.oom_control", "oom_kill", &sum))
+		return false;
+	fd = openat(user_mem, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		(void)close_nointr_keep_errno(fd);
+		return false;
+	}
+	while ((de = readdir(d))) {
+		struct corral_err ignored = CORRAL_ERR_INIT;
+		_cleanup_close_ int s = -EBADF;
+
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' ||
+		    cg_dir_open(user_mem, de->d_name, false, &s, &ignored) < 0)
+			continue;
+		if (read_key(s, "memory.oom_control", "oom_kill", &n))
+			sum += n;
+	}
+	(void)closedir(d);
+	*ret = sum;
+	return true;
+}
+
+int cg_user_now(const struct cg_host *host, uid_t uid, struct cg_user_now *ret,
+		struct corral_err *err)
+{
+	struct cg_user_now n = {};
+	struct cg_account a = {};
+	struct cg_usage u = {};
+	struct cg_session dirs;
+	int mem, pids;
+
+	if (user_dirs(host, uid, &dirs) < 0)
+		return err_set(err, -ENOENT, "uid %u has no cgroup under %s", (unsigned)uid,
+			       host->root);
+	mem = session_dir(host, &dirs, CG_CTRL_MEMORY);
+	pids = session_dir(host, &dirs, CG_CTRL_PIDS);
+	read_usage(mem, pids, &u);
+	n.has_memory = u.has_memory;
+	n.memory = u.memory;
+	n.has_pids = u.has_pids;
+	n.pids = u.pids;
+	n.has_memory_max = mem >= 0 && (read_cap(mem, "memory.max", &n.memory_max) ||
+					read_cap(mem, "memory.limit_in_bytes", &n.memory_max));
+	n.has_pids_max = pids >= 0 && read_cap(pids, "pids.max", &n.pids_max);
+	account_cpu(host, &dirs, &a);
+	n.has_cpu = a.has_cpu;
+	n.cpu_usec = a.cpu_usec;
+	if (mem >= 0)
+		n.has_oom_kills = host->h[host->ctrl[CG_CTRL_MEMORY]].version == 2 ?
+			read_key(mem, "memory.events", "oom_kill", &n.oom_kills) :
+			oom_kills_v1(mem, &n.oom_kills);
+	cg_session_close(&dirs);
+	*ret = n;
+	return 0;
 }

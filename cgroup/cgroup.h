@@ -223,3 +223,24 @@ void cg_session_now(const struct cg_host *host, const struct cg_session *s,
 /* Whatever of it the host's controllers count (cpuacct or cpu.stat, memory.peak (5.19)). */
 void cg_session_account(const struct cg_host *host, const struct cg_session *s,
 			struct cg_account *ret);
+
+/*
+ * What the user's cgroup <root>/<uid> holds now, over all of the user's
+ * sessions, and its caps (CG_UNLIMITED: none), for `corralctl metrics`; a
+ * has_ flag is false where the host does not count it.
+ */
+struct cg_user_now {
+	bool has_memory, has_memory_max, has_pids, has_pids_max, has_cpu, has_oom_kills;
+	uint64_t memory, memory_max;	/* bytes */
+	uint64_t pids, pids_max;	/* tasks */
+	uint64_t cpu_usec;		/* since the user's cgroup was made */
+	/*
+	 * v2: since the user's cgroup was made. v1 counts a kill only in the
+	 * victim's own cgroup: the sum over the user's sessions there now.
+	 */
+	uint64_t oom_kills;
+};
+
+/* -ENOENT when the user has no cgroup under host->root in any hierarchy. */
+int cg_user_now(const struct cg_host *host, uid_t uid, struct cg_user_now *ret,
+		struct corral_err *err);

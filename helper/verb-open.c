@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "counters.h"
 #include "helper.h"
 #include "identity.h"
 #include "policy-load.h"
@@ -242,6 +243,16 @@ static int reply_status(int status, bool allow, const char *msg)
 	return proto_send(HELPER_SOCK_FD, &m, -EBADF, &err);
 }
 
+/* For `corralctl metrics`; a login never waits on, or fails for, its own counting. */
+static void count_open(enum counter c)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	_cleanup_close_ int fd = -EBADF;
+
+	if (state_open_dir((uid_t)-1, &fd, &err) < 0 || counters_bump(fd, c, &err) < 0)
+		hlog(LOG_DEBUG, "Failed to count a session open: %s", err.msg);
+}
+
 int verb_open(struct helper *h)
 {
 	struct corral_err err = CORRAL_ERR_INIT;
@@ -264,6 +275,7 @@ int verb_open(struct helper *h)
 		if (r < 0 && id.uid == 0) {
 			hlog(LOG_WARNING, "%s; letting root in un-isolated so it can be fixed",
 			     err.msg);
+			count_open(COUNTER_FAILED);
 			return reply_status(PROTO_STATUS_EXEMPT, false, "exempt") < 0 ? 1 : 0;
 		}
 	}
@@ -280,7 +292,9 @@ int verb_open(struct helper *h)
 		/* Too many sessions is the policy speaking, not a failure: on_error does not apply. */
 		(void)reply_status(r, have_policy && pol.on_error == ON_ERROR_ALLOW && r != -EUSERS,
 				   err.msg);
+		count_open(COUNTER_FAILED);
 		return 1;
 	}
+	count_open(COUNTER_OPENED);
 	return 0;
 }

@@ -90,3 +90,7 @@ extern const char verb_status_details[];
 /* verb-strays.c */
 int verb_strays(int argc, char **argv);
 extern const char verb_strays_details[];
+
+/* verb-metrics.c */
+int verb_metrics(int argc, char **argv);
+extern const char verb_metrics_details[];

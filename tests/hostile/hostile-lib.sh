@@ -91,7 +91,7 @@ hl_no_user_procs() {
 }
 
 hl_no_state() {
-	[ -z "$(find /run/corral/sessions -mindepth 1 ! -name .lock 2>/dev/null)" ]
+	[ -z "$(find /run/corral/sessions -mindepth 1 ! -name .lock ! -name .counters 2>/dev/null)" ]
 }
 
 # Only <root> and <root>/inits may be left, with no process in either.

@@ -23,7 +23,8 @@ no_init_left() {
 }
 no_state() {
 	local left
-	left=$(find /run/corral/sessions -mindepth 1 ! -name .lock -printf '%p %y %u %m\n' 2>/dev/null)
+	left=$(find /run/corral/sessions -mindepth 1 ! -name .lock ! -name .counters \
+		-printf '%p %y %u %m\n' 2>/dev/null)
 	[ -z "$left" ] || { diag "left in /run/corral/sessions:" "$left"; false; }
 }
 
