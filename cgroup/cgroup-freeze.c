@@ -197,3 +197,21 @@ void cg_thaw_child(int parent, const char *name)
 		return;
 	thaw_dir(fd, cg_has_file(fd, "freezer.state") ? 1 : 2);
 }
+
+int cg_session_frozen(const struct cg_host *host, const struct cg_session *s, bool *ret)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	char state[32];
+	int fd, version = 0, r;
+
+	fd = freezer_dir(host, s, &version, &ignored);
+	if (fd < 0)
+		return fd;
+	r = cg_read(fd, freeze_file(version), state, sizeof(state), &ignored);
+	if (r < 0)
+		return r;
+	state[strcspn(state, "\n")] = '\0';
+	/* v1 FREEZING: on its way, or stuck on a busy task: not running either way. */
+	*ret = version == 2 ? streq(state, "1") : !streq(state, "THAWED");
+	return 0;
+}

@@ -198,6 +198,7 @@ void cg_session_now(const struct cg_host *host, const struct cg_session *s,
 	account_cpu(host, s, &a);
 	n.has_cpu = a.has_cpu;
 	n.cpu_usec = a.cpu_usec;
+	n.has_frozen = cg_session_frozen(host, s, &n.frozen) == 0;
 	*ret = n;
 }
 

@@ -169,6 +169,8 @@ bool cg_session_empty(const struct cg_host *host, const struct cg_session *s);
  */
 int cg_session_freeze(const struct cg_host *host, const struct cg_session *s, bool frozen,
 		      int timeout_ms, struct corral_err *err);
+/* Whether the session is frozen (or being frozen); -errno as above when it cannot be. */
+int cg_session_frozen(const struct cg_host *host, const struct cg_session *s, bool *ret);
 /* Thaw the session if it is frozen, not waiting (a thaw takes effect at once); best effort. */
 void cg_session_thaw(const struct cg_host *host, const struct cg_session *s);
 /* Remove the session's cgroups (waiting up to timeout_ms for them to empty), then the user's if empty. */
@@ -211,10 +213,11 @@ struct cg_account {
  * none), for `corralctl list`; a has_ flag is false where the host does not count it.
  */
 struct cg_session_now {
-	bool has_memory, has_memory_max, has_pids, has_pids_max, has_cpu;
+	bool has_memory, has_memory_max, has_pids, has_pids_max, has_cpu, has_frozen;
 	uint64_t memory, memory_max;	/* bytes */
 	uint64_t pids, pids_max;	/* tasks */
 	uint64_t cpu_usec;
+	bool frozen;			/* corralctl freeze */
 };
 
 void cg_session_now(const struct cg_host *host, const struct cg_session *s,

@@ -23,9 +23,10 @@
 #include "state.h"
 
 const char verb_list_details[] =
-	"One row per live session: user, uid, session id, init pid, start time, PAM\n"
-	"service, terminal, memory in use against the user's memory cap, pids in use\n"
-	"against the user's pids cap, CPU time used, network mode and remote host.\n"
+	"One row per live session: user, uid, session id, init pid, state (running,\n"
+	"or frozen by 'corralctl freeze'), start time, PAM service, terminal, memory\n"
+	"in use against the user's memory cap, pids in use against the user's pids\n"
+	"cap, CPU time used, network mode and remote host.\n"
 	"A figure the host does not count is '-'; 'max' is no cap. A session whose init\n"
 	"is gone (killed, or left by a helper killed during an open) is stale: it is\n"
 	"not listed, and its state is removed. Also spelt 'ls'. Root only.\n"
@@ -33,7 +34,8 @@ const char verb_list_details[] =
 	"Options:\n"
 	"  --json  one JSON array of objects, keys: session, user, uid, init_pid,\n"
 	"          started (seconds since the epoch), service, tty, rhost, network,\n"
-	"          memory_bytes, memory_max_bytes, pids, pids_max, cpu_seconds;\n"
+	"          memory_bytes, memory_max_bytes, pids, pids_max, cpu_seconds,\n"
+	"          frozen;\n"
 	"          null is no cap, a key left out is not counted on this host\n"
 	"\n"
 	"Exit status: 0 listed (also with no session); 1 the state cannot be read.\n"
@@ -120,6 +122,8 @@ static void print_json(const struct list_ctx *l, const struct session_state *st,
 	if (u->has_cpu)
 		printf(",\"cpu_seconds\":%llu.%06llu", (unsigned long long)(u->cpu_usec / 1000000),
 		       (unsigned long long)(u->cpu_usec % 1000000));
+	if (u->has_frozen)
+		printf(",\"frozen\":%s", u->frozen ? "true" : "false");
 	putchar('}');
 }
 
@@ -168,8 +172,9 @@ static void print_row(const struct session_state *st, const struct cg_session_no
 		(void)snprintf(pids, sizeof(pids), "-/%s", max);
 	if (u->has_cpu)
 		(void)snprintf(cpu, sizeof(cpu), "%.1fs", (double)u->cpu_usec / 1e6);
-	printf("%-16s %-6u %-16s %-8d %-19s %-12s %-10s %-15s %-11s %-8s %-8s ", st->user,
-	       (unsigned)st->uid, st->id, (int)st->init_pid, when,
+	printf("%-16s %-6u %-16s %-8d %-7s %-19s %-12s %-10s %-15s %-11s %-8s %-8s ", st->user,
+	       (unsigned)st->uid, st->id, (int)st->init_pid,
+	       !u->has_frozen ? "-" : u->frozen ? "frozen" : "running", when,
 	       st->service[0] ? st->service : "-", st->tty[0] ? st->tty : "-", mem, pids, cpu, net);
 	print_safe(stdout, st->rhost[0] ? st->rhost : "-");
 	putchar('\n');
@@ -205,8 +210,8 @@ int verb_list(int argc, char **argv)
 	if (l.json)
 		putchar('[');
 	else
-		printf("%-16s %-6s %-16s %-8s %-19s %-12s %-10s %-15s %-11s %-8s %-8s %s\n", "USER",
-		       "UID", "SESSION", "INIT", "STARTED", "SERVICE", "TTY", "MEMORY", "PIDS", "CPU",
+		printf("%-16s %-6s %-16s %-8s %-7s %-19s %-12s %-10s %-15s %-11s %-8s %-8s %s\n",
+		       "USER", "UID", "SESSION", "INIT", "STATE", "STARTED", "SERVICE", "TTY", "MEMORY", "PIDS", "CPU",
 		       "NET", "RHOST");
 	rc = ctl_for_each_session(list_one, &l);
 	if (l.json)

@@ -174,6 +174,8 @@ static void show_cgroup(const struct session_state *st)
 		return;
 	}
 	cg_session_now(&host, &s, &u);
+	if (u.has_frozen)
+		field("state:", u.frozen ? "frozen (corralctl thaw resumes it)" : "running");
 	show_amount("memory:", u.has_memory, u.memory, u.has_memory_max, u.memory_max, true);
 	show_amount("pids:", u.has_pids, u.pids, u.has_pids_max, u.pids_max, false);
 	if (u.has_cpu)

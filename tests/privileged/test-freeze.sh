@@ -89,6 +89,9 @@ is "$(frozen_state)" frozen "the session's cgroup reads frozen (cgroup v$version
 used=$(ticks_in_1s "$hogpid")
 is "$used" 0 "a frozen CPU hog uses no CPU (utime+stime over 1 s)"
 is "$(ticks_in_1s "$app")" 0 "... nor does the PAM application"
+like "$("$corralctl" list)" " $sid +[0-9]+ +frozen " "corralctl list shows the session frozen"
+like "$("$corralctl" list --json)" "\"session\":\"$sid\".*\"frozen\":true" "... and so does list --json"
+like "$("$corralctl" show "$sid")" "state: +frozen" "... and show"
 out=$("$corralctl" freeze "$sid" 2>&1)
 is "$?:$out" "0:froze session $sid of user $alice (2 processes)" "freezing a frozen session again succeeds"
 out=$(setpriv --reuid="$alice" --regid="$(id -g "$alice")" --init-groups -- \
@@ -99,6 +102,7 @@ is "$(frozen_state)" frozen "... and the session stays frozen"
 out=$("$corralctl" thaw "$sid" 2>&1)
 is "$?:$out" "0:thawed session $sid of user $alice (2 processes)" "corralctl thaw succeeds"
 is "$(frozen_state)" thawed "the session's cgroup reads thawed"
+like "$("$corralctl" list --json)" "\"session\":\"$sid\".*\"frozen\":false" "list --json shows it running again"
 used=$(ticks_in_1s "$hogpid")
 [ "$used" -ge $((hz / 5)) ]
 ok $? "after the thaw the hog runs again ($used ticks of $hz in 1 s)"
