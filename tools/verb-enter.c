@@ -5,11 +5,14 @@
  * and its cgroup, so `ps` shows what the session's user sees and what it
  * runs counts against the user's limits (nsenter, machinectl shell).
  *
- * We stay outside, and wait: only our child is born in the session's PID
- * namespace (setns() on a PID namespace applies to children). The child
- * moves itself into the session's cgroup while it still sees the host's
- * cgroup tree (a cgroup namespace cannot move a process out of its root),
- * then joins the other namespaces and execs.
+ * We stay outside in every way, and wait. A child joins the session's PID
+ * namespace, which applies to its own children only, and forks the
+ * command's process; that one moves itself into the session's cgroup
+ * while it still sees the host's cgroup tree (a cgroup namespace cannot
+ * move a process out of its root), then joins the other namespaces and
+ * execs. The middle process passes the status on and _exit()s: nothing of
+ * ours (atexit handlers, a sanitizer's leak check) ever runs with its
+ * children in the session.
  */
 #include <errno.h>
 #include <pwd.h>
@@ -124,6 +127,26 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* In the session's PID namespace for our children: fork the command, pass its status on. */
+static _noreturn_ void middle(const struct session_state *st, int pidfd, int flags, char **cmd)
+{
+	pid_t pid;
+
+	if (setns(pidfd, CLONE_NEWPID) < 0) {
+		fprintf(stderr, "corralctl: cannot join the PID namespace of session %s: %s\n",
+			st->id, strerror(errno));
+		_exit(EXIT_FAILURE);
+	}
+	pid = fork();
+	if (pid < 0) {
+		fprintf(stderr, "corralctl: cannot fork: %s\n", strerror(errno));
+		_exit(EXIT_FAILURE);
+	}
+	if (pid == 0)
+		child(st, pidfd, flags, cmd);
+	_exit(wait_child(pid));
+}
+
 static int enter(const struct session_state *st, char **cmd, struct corral_err *err)
 {
 	_cleanup_close_ int pidfd = -EBADF;
@@ -133,11 +156,9 @@ static int enter(const struct session_state *st, char **cmd, struct corral_err *
 	r = ctl_open_init(st, &pidfd, err);
 	if (r >= 0)
 		r = namespaces_to_join(st->init_pid, &flags, err);
-	if (r >= 0 && setns(pidfd, CLONE_NEWPID) < 0)
-		r = err_errno(err, -errno, "Cannot join the PID namespace of session %s", st->id);
 	if (r < 0)
 		return r;
-	if (fflush(stdout) != 0)
+	if (fflush(stdout) != 0 || fflush(stderr) != 0)
 		return err_errno(err, -errno, "Cannot write the output");
 	/* The terminal's ^C and ^\ are the command's to handle: we only wait for it. */
 	(void)signal(SIGINT, SIG_IGN);
@@ -146,7 +167,7 @@ static int enter(const struct session_state *st, char **cmd, struct corral_err *
 	if (pid < 0)
 		return err_errno(err, -errno, "Cannot fork");
 	if (pid == 0)
-		child(st, pidfd, flags, cmd);
+		middle(st, pidfd, flags, cmd);
 	return wait_child(pid);
 }
 

@@ -77,16 +77,23 @@ is "$("$ctl" enter "$sid1" readlink /proc/self/ns/pid 2>&1)" "$(ns_of "$init1")"
 	"enter runs the command in the session's PID namespace"
 # Its ps lists what the session's own processes see: the init, the session's
 # processes (numbered as inside) and nothing of the host's.
-want=$( { echo 1; for p in $(cat "$(user_cg "$pids_hier")/$sid1/cgroup.procs"); do
-	[ "$(ns_of "$p")" = "$(ns_of "$init1")" ] && awk '/^NSpid:/ { print $NF }' "/proc/$p/status"
-done; } | sort -n | tr '\n' ' ')
+session_pids() { # the pids inside session $1 (init $2) as its own ps numbers them
+	local p
+	echo 1
+	for p in $(cat "$(user_cg "$pids_hier")/$1/cgroup.procs"); do
+		[ "$(ns_of "$p")" = "$(ns_of "$2")" ] && awk '/^NSpid:/ { print $NF }' "/proc/$p/status"
+	done
+}
+want=$(session_pids "$sid1" "$init1" | sort -n | tr '\n' ' ')
 got=$("$ctl" enter "$sid1" ps -e -o pid=,comm= 2>&1 | awk '$2 != "ps" { print $1 }' | sort -n | tr '\n' ' ')
 is "$got" "$want" "enter's ps shows the session's processes and only those"
 "$ctl" enter "$sid1" sleep 30 &
 ctl_pid=$!
 TL_PIDS+=("$ctl_pid")
-tl_wait_for 5 pgrep -P "$ctl_pid" -x sleep >/dev/null
-inner=$(pgrep -P "$ctl_pid" -x sleep)
+# corralctl, then the process that joined the PID namespace, then the command.
+inner_of() { local m; m=$(pgrep -P "$ctl_pid") && pgrep -P "$m" -x sleep; }
+tl_wait_for 5 inner_of >/dev/null
+inner=$(inner_of)
 like "$(cat "/proc/$inner/cgroup" 2>&1)" "/$TL_CGROUP_ROOT/$auid/$sid1$" \
 	"... in the session's cgroup"
 is "$(ns_of "$inner")" "$(ns_of "$init1")" "... and its host pid ($inner) is in the session's PID namespace"
