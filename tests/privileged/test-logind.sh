@@ -16,13 +16,16 @@ slice_name=corral-t-$$-logind.slice
 scope_name=session-c1.scope
 
 # Every hierarchy, as "mount-point<TAB>used-by-corral" (yes/no): v1 ones with
-# a controller corral limits; cgroup2 only when it is the only hierarchy with
-# controllers (unified layout). cpuset is left out: it needs cpus and mems set
+# a controller corral limits, and the v1 freezer beside them (corralctl
+# freeze); cgroup2 only when it is the only hierarchy with controllers
+# (unified layout). cpuset is left out: it needs cpus and mems set
 # before a process may join a new cgroup, and no one would put a scope there.
 hierarchies() {
 	awk -v unified="$unified" '
 		$9 == "cgroup" && $NF !~ /(^|,)cpuset(,|$)/ {
 			used = $NF ~ /(^|,)(memory|cpu|pids|blkio)(,|$)/ ? "yes" : "no"
+			if ($NF ~ /(^|,)freezer(,|$)/ && unified == "no")
+				used = "yes"
 			print $5 "\t" used
 		}
 		$9 == "cgroup2" { print $5 "\t" unified }' /proc/self/mountinfo
