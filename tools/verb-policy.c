@@ -24,7 +24,7 @@ const char verb_policy_details[] =
 	"\"built-in default\"), and whether USER is exempt, and why.\n"
 	"\n"
 	"Options:\n"
-	"  --config FILE     the main file (default /etc/corral/corral.conf)\n"
+	"  --config FILE     the main file (default " CORRAL_CONF_PATH ")\n"
 	"  --no-owner-check  do not require root-owned files (for drafts)\n"
 	"\n"
 	"Exit status: 0 shown; 1 an unknown user or a bad configuration; 2 usage error.\n"

@@ -228,7 +228,7 @@ const char verb_apply_details[] =
 	"It also resets what 'corralctl limits' changed. Root only.\n"
 	"\n"
 	"Options:\n"
-	"  --config FILE  the main file (default /etc/corral/corral.conf)\n"
+	"  --config FILE  the main file (default " CORRAL_CONF_PATH ")\n"
 	"\n"
 	"Exit status: 0 applied; 1 a bad configuration, or a limit a cgroup refused.\n";
 

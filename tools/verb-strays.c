@@ -29,7 +29,7 @@ const char verb_strays_details[] =
 	"only theirs. Root only.\n"
 	"\n"
 	"Options:\n"
-	"  --config FILE  the main file (default /etc/corral/corral.conf)\n"
+	"  --config FILE  the main file (default " CORRAL_CONF_PATH ")\n"
 	"\n"
 	"Exit status: 0 none found; 1 some found, or an error; 2 usage error.\n";
 
