@@ -205,6 +205,8 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 		r = check_not_nested(t.state_fd, id, err);
 	if (r == 0)
 		r = check_max_sessions(t.state_fd, id, pol, err);
+	if (r == 0 && pol->network == NETWORK_VETH)
+		r = err_set(err, -EOPNOTSUPP, "network = veth is not built into this helper yet");
 	if (r == 0)
 		r = begin_cgroup(&t, pol, lock, err);
 	if (r == 0)
