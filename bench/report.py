@@ -15,6 +15,7 @@ PAM_STACKS = [
     ("corral-nolim", "corral, namespaces + cgroups, no limits"),
     ("corral-lim", "corral, namespaces + cgroups + limits"),
     ("corral-net", "corral, limits + network = loopback"),
+    ("corral-veth", "corral, limits + network = veth"),
     ("pam_namespace", "pam_namespace (/tmp per user)"),
     ("pam_cgfs", "pam_cgfs (freezer,memory,name=systemd)"),
 ]
@@ -165,7 +166,8 @@ def split(s):
 
 def ratios(s):
     rows = []
-    for name in ["corral-nolim", "corral-lim", "corral-net", "pam_namespace", "pam_cgfs"]:
+    for name in ["corral-nolim", "corral-lim", "corral-net", "corral-veth", "pam_namespace",
+                 "pam_cgfs"]:
         a = added(s, name)
         rows.append([name, ms(a)] + [f"{a / added(s, x):.2f}" for x in ANCHORS])
     return table(["stack", "added median ms"] + [f"/ {x}'s added" for x in ANCHORS], rows)
@@ -173,13 +175,14 @@ def ratios(s):
 
 def netcost(s):
     """What each network mode adds to a login, on top of the same policy with network = host."""
-    d = paired(s["corral-net"], s["corral-lim"])
+    rows = [["host", ms(median(s["corral-lim"])), "-", "-"]]
+    for mode in ["loopback", "veth"]:
+        name = "corral-net" if mode == "loopback" else "corral-" + mode
+        d = paired(s[name], s["corral-lim"])
+        rows.append([mode, ms(median(s[name])), ms(median(d)), ms(percentile(d, 99))])
     return ("\nThe cost of each network mode (same limits, paired rounds):\n\n" +
             table(["network", "login median ms", "more than network = host, median ms",
-                   "p99 ms"],
-                  [["host", ms(median(s["corral-lim"])), "-", "-"],
-                   ["loopback", ms(median(s["corral-net"])), ms(median(d)),
-                    ms(percentile(d, 99))]]))
+                   "p99 ms"], rows))
 
 
 def memory(res, levels):
@@ -276,6 +279,7 @@ def teardown(res):
         "fds": "fds added to the bench's shell",
         "holder_fds": "PAM applications left with an fd after close",
         "state_files": "session state files in /run/corral",
+        "veths": "veth host ends on the network = veth bridge",
     }
     rows = [[labels[k], t[k]] for k in labels]
     head = f"After closing {t['sessions']} sessions (in {t['close_seconds']} s, 8 at a time):\n\n"

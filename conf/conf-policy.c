@@ -35,6 +35,7 @@ const char *on_error_to_string(enum on_error e)
 static const char *const network_names[_NETWORK_MAX] = {
 	[NETWORK_HOST] = "host",
 	[NETWORK_LOOPBACK] = "loopback",
+	[NETWORK_VETH] = "veth",
 };
 
 const char *network_to_string(enum policy_network n)
@@ -171,6 +172,29 @@ static void resolve_exempt(const struct conf *c, const struct conf_subject *who,
 	p->exempt = p->exempt_by != EXEMPT_BY_NONE;
 }
 
+/*
+ * network = veth needs a bridge and a pool; they may come from other sections
+ * than network itself (a pool in [defaults], veth for one group), so this is
+ * checked per user, and the error points at where veth was chosen.
+ */
+static int check_veth(const struct policy *p, struct corral_err *err)
+{
+	const struct policy_origin *o = &p->origin[POLICY_NETWORK];
+	const char *missing = !p->network_bridge[0] ? "network_bridge" :
+			      p->network_pool.prefix == 0 ? "network_pool" : NULL;
+	char esec[CONF_ESCAPED_SIZE];
+
+	if (p->network != NETWORK_VETH || !missing)
+		return 0;
+	if (!o->file)
+		return err_set(err, -EINVAL, "network: 'veth' needs network_bridge and "
+			       "network_pool, and %s is not set", missing);
+	return err_set(err, -EINVAL, "%s:%u: [%s] network: 'veth' needs network_bridge and "
+		       "network_pool, and %s is not set", o->file, o->line,
+		       conf_escape(esec, sizeof(esec), o->section, strlen(o->section),
+				   CONF_QUOTE_MAX), missing);
+}
+
 int conf_resolve(const struct conf *c, const struct conf_subject *who, struct policy *ret,
 		 struct corral_err *err)
 {
@@ -190,6 +214,9 @@ int conf_resolve(const struct conf *c, const struct conf_subject *who, struct po
 		conf_key_by_policy((enum policy_key)k)->store(&p, &r[k].v, who);
 		p.origin[k] = r[k].origin;
 	}
+	res = check_veth(&p, err);
+	if (res < 0)
+		return res;
 	resolve_exempt(c, who, &p);
 	(void)snprintf(p.cgroup_root, sizeof(p.cgroup_root), "%s",
 		       global_value(c, "cgroup_root").v.s);

@@ -14,6 +14,7 @@
 
 #define KILL_GRACE_MAX_MS (10 * 60 * 1000)
 #define KEY_SUGGEST_MAX 32		/* longest key name we look for a suggestion for */
+#define IFNAME_MAX 15			/* IFNAMSIZ less the NUL */
 
 static int parse_yes_no(const char *s, union conf_value *ret, char *why, size_t size)
 {
@@ -60,8 +61,49 @@ static int parse_network(const char *s, union conf_value *ret, char *why, size_t
 			ret->e = n;
 			return 0;
 		}
-	(void)snprintf(why, size, "is not a valid choice (use host or loopback)");
+	(void)snprintf(why, size, "is not a valid choice (use host, loopback or veth)");
 	return -EINVAL;
+}
+
+/*
+ * network_bridge: the kernel takes any bytes but '/', ':' and white space in
+ * an interface name; we take the names admins write, and nothing a log line
+ * or ip(8) would show confusingly.
+ */
+static int parse_ifname(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
+
+	if (s[n] || n > IFNAME_MAX || streq(s, ".") || streq(s, "..") || s[0] == '-') {
+		(void)snprintf(why, size, "is not a valid interface name (letters, digits, '.', "
+			       "'_', '-', not starting with '-', at most %d bytes)", IFNAME_MAX);
+		return -EINVAL;
+	}
+	ret->s = s;
+	return 0;
+}
+
+static int parse_pool(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	char buf[IPV4_ADDR_STR_MAX];
+	struct ipv4_net n;
+	int r;
+
+	ret->s = s;
+	if (!s[0])
+		return 0;
+	r = ipv4_net_parse(s, &n);
+	if (r == -EDOM)
+		(void)snprintf(why, size, "has host bits set (the network is %s/%u)",
+			       ipv4_addr_str(n.addr, buf), n.prefix);
+	else if (r == -ERANGE)
+		(void)snprintf(why, size, "leaves no room (use /1 to /%d: the network, broadcast "
+			       "and bridge addresses and at least one session's)",
+			       IPV4_POOL_PREFIX_MAX);
+	else if (r < 0)
+		(void)snprintf(why, size, "is not an IPv4 network in CIDR notation (such as "
+			       "10.213.0.0/24)");
+	return r;
 }
 
 static int parse_hostname(const char *s, union conf_value *ret, char *why, size_t size)
@@ -361,6 +403,48 @@ static int format_network(const struct policy *p, char *buf, size_t size)
 	return s ? format_str(buf, size, s) : -EINVAL;
 }
 
+static void store_network_bridge(struct policy *p, const union conf_value *v,
+				 const struct conf_subject *who _unused_)
+{
+	(void)snprintf(p->network_bridge, sizeof(p->network_bridge), "%s", v->s);
+}
+
+static int format_network_bridge(const struct policy *p, char *buf, size_t size)
+{
+	return format_str(buf, size, p->network_bridge);
+}
+
+/* Parsed again: the value was checked, and a conf_value holds no network. */
+static void store_network_pool(struct policy *p, const union conf_value *v,
+			       const struct conf_subject *who _unused_)
+{
+	if (!v->s[0] || ipv4_net_parse(v->s, &p->network_pool) < 0)
+		p->network_pool = (struct ipv4_net){ 0 };
+}
+
+static int format_network_pool(const struct policy *p, char *buf, size_t size)
+{
+	char a[IPV4_ADDR_STR_MAX];
+	int n;
+
+	if (p->network_pool.prefix == 0)
+		return format_str(buf, size, "");
+	n = snprintf(buf, size, "%s/%u", ipv4_addr_str(p->network_pool.addr, a),
+		     p->network_pool.prefix);
+	return n < 0 || (size_t)n >= size ? -ENOBUFS : n;
+}
+
+static void store_network_bridge_create(struct policy *p, const union conf_value *v,
+					const struct conf_subject *who _unused_)
+{
+	p->network_bridge_create = v->b;
+}
+
+static int format_network_bridge_create(const struct policy *p, char *buf, size_t size)
+{
+	return format_str(buf, size, p->network_bridge_create ? "yes" : "no");
+}
+
 static int format_on_error(const struct policy *p, char *buf, size_t size)
 {
 	const char *s = on_error_to_string(p->on_error);
@@ -464,6 +548,12 @@ static const struct conf_key keys[] = {
 	{ "io_max", SCOPE_POLICY, POLICY_IO_MAX, "", parse_io_max, store_io_max, format_io_max },
 	{ "network", SCOPE_POLICY, POLICY_NETWORK, "host", parse_network, store_network,
 	  format_network },
+	{ "network_bridge", SCOPE_POLICY, POLICY_NETWORK_BRIDGE, "", parse_ifname,
+	  store_network_bridge, format_network_bridge },
+	{ "network_pool", SCOPE_POLICY, POLICY_NETWORK_POOL, "", parse_pool, store_network_pool,
+	  format_network_pool },
+	{ "network_bridge_create", SCOPE_POLICY, POLICY_NETWORK_BRIDGE_CREATE, "no", parse_yes_no,
+	  store_network_bridge_create, format_network_bridge_create },
 	{ "cgroup_root", SCOPE_GLOBAL, -1, "corral", parse_cgroup_root, NULL, NULL },
 };
 
@@ -671,6 +761,8 @@ int policy_format_limits(const struct policy *p, char *buf, size_t size)
 		char v[POLICY_VALUE_MAX];
 		int n;
 
+		if (k > POLICY_NETWORK && p->network != NETWORK_VETH)
+			continue;	/* the veth keys mean nothing to another mode */
 		if (policy_format_value(p, (enum policy_key)k, v, sizeof(v)) < 0 || !v[0])
 			continue;
 		n = snprintf(buf + off, size - off, "%s %s\n", policy_key_name((enum policy_key)k), v);

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "ipv4-pool.h"
 
 #ifndef HOST_NAME_MAX
 #define HOST_NAME_MAX 64
@@ -46,10 +47,11 @@ enum on_error {
 	_ON_ERROR_MAX,
 };
 
-/* The session's network (issue: network isolation); veth is not built yet. */
+/* The session's network. */
 enum policy_network {
 	NETWORK_HOST,			/* the host's network namespace */
 	NETWORK_LOOPBACK,		/* a fresh one whose only interface, lo, is up */
+	NETWORK_VETH,			/* a fresh one, and a veth pair to network_bridge */
 	_NETWORK_MAX,
 };
 
@@ -68,6 +70,9 @@ enum policy_key {
 	POLICY_MAX_SESSIONS,
 	POLICY_IO_MAX,
 	POLICY_NETWORK,
+	POLICY_NETWORK_BRIDGE,		/* network = veth only, like the two below */
+	POLICY_NETWORK_POOL,
+	POLICY_NETWORK_BRIDGE_CREATE,
 	_POLICY_KEY_MAX,
 };
 
@@ -159,6 +164,9 @@ struct policy {
 	uint64_t max_sessions;		/* concurrent sessions of the user; POLICY_UNLIMITED: no cap */
 	struct policy_io_max io_max;
 	enum policy_network network;
+	char network_bridge[16];	/* IFNAMSIZ; "" unset */
+	struct ipv4_net network_pool;	/* prefix 0: unset */
+	bool network_bridge_create;
 	struct policy_origin origin[_POLICY_KEY_MAX];
 	/*
 	 * Why exempt is what it is (for corralctl): the list that matched, the name

@@ -22,6 +22,8 @@ struct ack {
 	bool seen;
 	int error;		/* 0, or the kernel's -errno */
 	char msg[128];		/* NLMSGERR_ATTR_MSG, when the kernel sent one */
+	nl_msg_cb on_msg;	/* NULL: the request is answered by its ack alone */
+	void *data;
 };
 
 static int ext_ack_attr(const struct nlattr *a, void *data)
@@ -116,6 +118,27 @@ static bool lengths_ok(const char *buf, size_t len)
 	return true;
 }
 
+/* A dump's end: the int after the header is the dump's errno (0 when it went well). */
+static int on_done(const struct nlmsghdr *nlh, void *data)
+{
+	struct ack *ack = data;
+	int error = 0;
+
+	if (nlh->nlmsg_seq != ack->seq || nlh->nlmsg_pid != ack->portid) {
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(error))
+		memcpy(&error, mnl_nlmsg_get_payload(nlh), sizeof(error));
+	if (error > 0 || error < -ERRNO_MAX) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	ack->seen = true;
+	ack->error = error;
+	return MNL_CB_STOP;
+}
+
 /* A request with NLM_F_ACK is answered by one ack: anything else is a protocol error. */
 static int unexpected(const struct nlmsghdr *nlh _unused_, void *data _unused_)
 {
@@ -123,15 +146,27 @@ static int unexpected(const struct nlmsghdr *nlh _unused_, void *data _unused_)
 	return MNL_CB_ERROR;
 }
 
-int nl_reply_check(const void *buf, size_t len, uint32_t seq, uint32_t portid, const char *what,
-		   struct corral_err *err)
+/* A data message: the caller's, for a request answered with data. */
+static int on_data(const struct nlmsghdr *nlh, void *data)
+{
+	struct ack *ack = data;
+
+	if (!ack->on_msg || ack->seen) {	/* nothing follows the ack */
+		errno = EPROTO;
+		return MNL_CB_ERROR;
+	}
+	return ack->on_msg(nlh, ack->data);
+}
+
+int nl_reply_check_data(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			const char *what, nl_msg_cb on_msg, void *data, struct corral_err *err)
 {
 	mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
 		[NLMSG_ERROR] = on_ack,
-		[NLMSG_DONE] = unexpected,
+		[NLMSG_DONE] = on_msg ? on_done : unexpected,
 		[NLMSG_OVERRUN] = unexpected,
 	};
-	struct ack ack = { .seq = seq, .portid = portid };
+	struct ack ack = { .seq = seq, .portid = portid, .on_msg = on_msg, .data = data };
 	int r;
 
 	if (seq == 0 || portid == 0)
@@ -140,7 +175,7 @@ int nl_reply_check(const void *buf, size_t len, uint32_t seq, uint32_t portid, c
 		return err_set(err, -EBADMSG, "Malformed netlink reply to %s (EBADMSG: bad lengths)",
 			       what);
 	errno = 0;
-	r = mnl_cb_run2(buf, len, seq, portid, unexpected, &ack, ctl, ARRAY_SIZE(ctl));
+	r = mnl_cb_run2(buf, len, seq, portid, on_data, &ack, ctl, ARRAY_SIZE(ctl));
 	if (r < 0) {
 		int e = errno ? errno : EBADMSG;
 
@@ -156,4 +191,10 @@ int nl_reply_check(const void *buf, size_t len, uint32_t seq, uint32_t portid, c
 			       strerrorname_np(-ack.error) ?: "E?", strerror(-ack.error),
 			       ack.msg[0] ? ": " : "", ack.msg);
 	return 0;
+}
+
+int nl_reply_check(const void *buf, size_t len, uint32_t seq, uint32_t portid, const char *what,
+		   struct corral_err *err)
+{
+	return nl_reply_check_data(buf, len, seq, portid, what, NULL, NULL, err);
 }

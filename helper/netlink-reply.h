@@ -6,6 +6,8 @@
 
 #include "error.h"
 
+struct nlmsghdr;
+
 /*
  * Check one datagram received in answer to the request numbered seq, sent from
  * port portid with NLM_F_ACK, before anything in it is believed: every message
@@ -19,3 +21,14 @@
  */
 int nl_reply_check(const void *buf, size_t len, uint32_t seq, uint32_t portid, const char *what,
 		   struct corral_err *err);
+
+/*
+ * The same for a request that is answered with data: a GET with NLM_F_ACK
+ * (its answer, then the ack) or a dump (answers, then NLMSG_DONE, which ends
+ * it as the ack does). Every data message goes to on_msg, a libmnl callback
+ * that must validate each attribute it reads; MNL_CB_ERROR from it (with
+ * errno set) makes the reply malformed.
+ */
+typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data);
+int nl_reply_check_data(const void *buf, size_t len, uint32_t seq, uint32_t portid,
+			const char *what, nl_msg_cb on_msg, void *data, struct corral_err *err);

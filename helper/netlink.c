@@ -20,6 +20,7 @@
 #include "netlink.h"
 
 #define NL_REPLIES_MAX 8	/* datagrams read before the ack must have come */
+#define NL_DUMP_REPLIES_MAX 4096 /* the same for a dump: links or addresses of a busy host */
 #define NL_BUF_SIZE 8192	/* libmnl's MNL_SOCKET_BUFFER_SIZE, without the sysconf() */
 
 static int recv_from_kernel(struct mnl_socket *nl, void *buf, size_t size, size_t *ret_len,
@@ -46,7 +47,7 @@ static int recv_from_kernel(struct mnl_socket *nl, void *buf, size_t size, size_
 	return 0;
 }
 
-static struct mnl_socket *open_route(struct corral_err *err)
+struct mnl_socket *nl_open(struct corral_err *err)
 {
 	struct timeval timeout = { .tv_sec = 5 };
 	struct mnl_socket *nl;
@@ -70,28 +71,6 @@ static struct mnl_socket *open_route(struct corral_err *err)
 	return nl;
 }
 
-/* Send the request in buf and read until its ack. */
-static int transact(struct mnl_socket *nl, struct nlmsghdr *req, const char *what,
-		    struct corral_err *err)
-{
-	_Alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
-	uint32_t portid = mnl_socket_get_portid(nl);
-	uint32_t seq = req->nlmsg_seq;
-	size_t len = 0;
-	int r = 1;
-
-	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
-		return err_errno(err, -errno, "Failed to send %s", what);
-	for (unsigned i = 0; i < NL_REPLIES_MAX && r == 1; i++) {
-		r = recv_from_kernel(nl, buf, sizeof(buf), &len, err);
-		if (r == 0)
-			r = nl_reply_check(buf, len, seq, portid, what, err);
-	}
-	if (r == 1)
-		return err_set(err, -EPROTO, "No netlink ack to %s", what);
-	return r;
-}
-
 static uint32_t new_seq(void)
 {
 	uint32_t seq = 0;
@@ -100,6 +79,35 @@ static uint32_t new_seq(void)
 		if (getrandom(&seq, sizeof(seq), 0) != (ssize_t)sizeof(seq))
 			seq = (uint32_t)getpid();
 	return seq;
+}
+
+void nl_close(struct mnl_socket *nl)
+{
+	if (nl)
+		(void)mnl_socket_close(nl);
+}
+
+int nl_request(struct mnl_socket *nl, struct nlmsghdr *req, nl_msg_cb on_msg, void *data,
+	       const char *what, struct corral_err *err)
+{
+	_Alignas(struct nlmsghdr) char buf[NL_BUF_SIZE];
+	uint32_t portid = mnl_socket_get_portid(nl);
+	unsigned max = (req->nlmsg_flags & NLM_F_DUMP) ? NL_DUMP_REPLIES_MAX : NL_REPLIES_MAX;
+	size_t len = 0;
+	int r = 1;
+
+	req->nlmsg_seq = new_seq();
+	if (mnl_socket_sendto(nl, req, req->nlmsg_len) < 0)
+		return err_errno(err, -errno, "Failed to send %s", what);
+	for (unsigned i = 0; i < max && r == 1; i++) {
+		r = recv_from_kernel(nl, buf, sizeof(buf), &len, err);
+		if (r == 0)
+			r = nl_reply_check_data(buf, len, req->nlmsg_seq, portid, what, on_msg, data,
+						err);
+	}
+	if (r == 1)
+		return err_set(err, -EPROTO, "No netlink ack to %s", what);
+	return r;
 }
 
 int nl_link_up(const char *ifname, struct corral_err *err)
@@ -112,19 +120,18 @@ int nl_link_up(const char *ifname, struct corral_err *err)
 	int r;
 
 	(void)snprintf(what, sizeof(what), "setting link %s up", ifname);
-	nl = open_route(err);
+	nl = nl_open(err);
 	if (!nl)
 		return err->code;
 	nlh = mnl_nlmsg_put_header(buf);
 	nlh->nlmsg_type = RTM_NEWLINK;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = new_seq();
 	ifm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_flags = IFF_UP;
 	ifm->ifi_change = IFF_UP;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, ifname);
-	r = transact(nl, nlh, what, err);
-	(void)mnl_socket_close(nl);
+	r = nl_request(nl, nlh, NULL, NULL, what, err);
+	nl_close(nl);
 	return r;
 }

@@ -197,6 +197,43 @@ static int setup_fds(const struct init_spec *spec, int *sync_fd, struct corral_e
 	return fd_close_all_but(keep, 3 + n, err);
 }
 
+/*
+ * The session's network, in its own namespace. A veth's peer is created by the
+ * helper once the namespace exists: wait for its word (EOF: it failed, and
+ * says why itself).
+ */
+static int setup_network(const struct init_spec *spec, int sync_fd, struct corral_err *err)
+{
+	char go = 0;
+	ssize_t n;
+
+	if (!spec->veth)
+		return spec->net_loopback ? nl_link_up("lo", err) : 0;
+	do
+		n = read(sync_fd, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1 || go != 'g')
+		_exit(127);
+	return veth_configure(spec->veth, err);
+}
+
+/* Parent: the veth pair, its peer into the child's namespace, then the word to go on. */
+static int create_veth(const struct init_spec *spec, pid_t pid, int sync_fd,
+		       struct corral_err *err)
+{
+	int r;
+
+	if (!spec->veth)
+		return 0;
+	/* pid names our child: not reaped, so not recycled (IFLA_NET_NS_PID). */
+	r = veth_create(spec->veth, pid, err);
+	if (r < 0)
+		return r;
+	if (write(sync_fd, "g", 1) != 1)
+		return err_errno(err, -errno, "Failed to tell the session init to go on");
+	return 0;
+}
+
 static _noreturn_ void child_fail(int sync_fd, const struct corral_err *err)
 {
 	(void)!write(sync_fd, err, sizeof(*err));
@@ -222,8 +259,7 @@ static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, uin
 		err_errno(&err, -errno, "Failed to make the session init a session leader");
 		child_fail(sync_fd, &err);
 	}
-	if ((spec->net_loopback && nl_link_up("lo", &err) < 0) ||
-	    enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
+	if (setup_network(spec, sync_fd, &err) < 0 || enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
 	    mount_cgroup_view(spec->cg_host, &err) < 0 ||
 	    setup_hostname(spec->hostname, host_uts, &err) < 0 || setup_fds(spec, &sync_fd, &err) < 0)
 		child_fail(sync_fd, &err);
@@ -278,7 +314,7 @@ int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 		return r;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
 		return err_errno(err, -errno, "Failed to create a socket pair");
-	pid = clone_pidfd(SESSION_NS_FLAGS | (spec->net_loopback ? CLONE_NEWNET : 0),
+	pid = clone_pidfd(SESSION_NS_FLAGS | (spec->net_loopback || spec->veth ? CLONE_NEWNET : 0),
 			  unified_session_fd(spec), &pidfd);
 	if (pid == 0) {
 		(void)close(sync[0]);
@@ -289,7 +325,9 @@ int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 		(void)close(sync[0]);
 		return err_errno(err, -errno, "Failed to create the session namespaces");
 	}
-	r = wait_child(sync[0], pidfd, err);
+	r = create_veth(spec, pid, sync[0], err);
+	if (r == 0)
+		r = wait_child(sync[0], pidfd, err);
 	(void)close(sync[0]);
 	if (r < 0) {
 		(void)syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);

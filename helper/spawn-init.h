@@ -6,6 +6,7 @@
 
 #include "cgroup.h"
 #include "error.h"
+#include "net-veth.h"
 
 #define SESSION_NS_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
 /* What the PAM application joins: the above and the session's cgroup namespace. */
@@ -19,6 +20,7 @@ struct init_spec {
 	const char *hostname;	/* "" keeps the host's name */
 	bool kill_on_abandon;
 	bool net_loopback;	/* a network namespace of its own, with lo up */
+	const struct veth_plan *veth; /* and a veth pair into it (implies net_loopback) */
 	int app_pidfd;		/* becomes the init's fd 3 */
 	int state_fd;		/* becomes the init's fd 4 */
 	const struct cg_host *cg_host;
@@ -29,8 +31,9 @@ struct init_spec {
 
 /*
  * Clone the session's PID 1 into fresh PID, mount, UTS and IPC namespaces (and
- * network, with net_loopback), set them up and exec corral-init. On success
- * the child has exec'd.
+ * network, with net_loopback), set them up and exec corral-init. With veth,
+ * the pair is created between the clone and the child's setup of it. On
+ * success the child has exec'd.
  */
 int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 	       struct corral_err *err);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "net-veth.h"
 #include "proto.h"
 #include "session-cgroup.h"
 #include "spawn-init.h"
@@ -125,6 +126,22 @@ static int end_cgroup(struct session_cgroup *cg, pid_t app, const struct session
 	return st->kill_on_logout ? session_cgroup_end(cg, err) : 0;
 }
 
+/*
+ * network = veth (recorded with the limits): the pair goes now, not whenever
+ * the kernel frees the session's namespace, so the user's next login finds
+ * no leftover. Only once the session is ended: kill_on_logout = no keeps it.
+ */
+static int end_veth(const struct session_state *st, struct corral_err *err)
+{
+	const char *p = strstr(st->limits, "network veth\n");
+	char host[IFNAMSIZ];
+
+	if (!st->kill_on_logout || !p || (p != st->limits && p[-1] != '\n'))
+		return 0;
+	veth_host_name(st->uid, host);
+	return veth_remove(host, err);
+}
+
 static int close_session(struct helper *h, const struct proto_msg *req, int pidfd,
 			 struct corral_err *err)
 {
@@ -151,6 +168,8 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 		cg_session_account(&cg.host, &cg.s, &acct);
 	if (r == 0)
 		r = end_session(pidfd, &st, &cg, err);
+	if (r == 0)
+		r = end_veth(&st, err);
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, false, err);
 	session_cgroup_done(&cg);

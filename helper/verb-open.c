@@ -30,6 +30,7 @@ struct open_txn {
 	int init_pidfd;
 	struct session_cgroup cg;
 	struct session_state st;
+	struct veth_plan veth;	/* network = veth: host[0] once its name is ours to remove */
 };
 
 static void open_txn_abort(struct open_txn *t)
@@ -39,6 +40,12 @@ static void open_txn_abort(struct open_txn *t)
 
 		(void)session_kill_init(t->init_pidfd, 3000, &ignored);
 		t->init_pidfd = close_nointr_keep_errno(t->init_pidfd);
+	}
+	/* The kernel would, once the namespace is freed: not soon enough for a retry. */
+	if (t->veth.host[0]) {
+		struct corral_err ignored = CORRAL_ERR_INIT;
+
+		(void)veth_remove(t->veth.host, &ignored);
 	}
 	session_cgroup_abort(&t->cg);
 	/* Even unwritten: the user's directory we may have made must not stay. */
@@ -77,6 +84,7 @@ static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
 		.hostname = pol->hostname,
 		.kill_on_abandon = pol->kill_on_logout,
 		.net_loopback = pol->network == NETWORK_LOOPBACK,
+		.veth = pol->network == NETWORK_VETH ? &t->veth : NULL,
 		.state_fd = t->state_fd,
 		.cg_host = &t->cg.host,
 		.cg_session = &t->cg.s,
@@ -161,6 +169,37 @@ static int begin_cgroup(struct open_txn *t, const struct policy *pol, int lock,
 	return session_cgroup_begin(&t->cg, pol, t->st.uid, t->st.id, t->state_fd, all, err);
 }
 
+/* For the log: " veth=cr1000 address=10.213.0.243/24 gateway=10.213.0.1", or "". */
+static void veth_describe(const struct veth_plan *p, char *buf, size_t size)
+{
+	char a[IPV4_ADDR_STR_MAX], gw[IPV4_ADDR_STR_MAX];
+
+	buf[0] = '\0';
+	if (p->host[0])
+		(void)snprintf(buf, size, " veth=%s address=%s/%u gateway=%s", p->host,
+			       ipv4_addr_str(p->addr, a), p->prefix, ipv4_addr_str(p->gw, gw));
+}
+
+/* Whether uid has a live session; when unsure, yes: never remove a live session's veth. */
+static int has_live(uid_t uid, void *data)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	const struct open_txn *t = data;
+	unsigned n = 0;
+
+	return state_count(t->state_fd, uid, &n, &ignored) < 0 || n > 0;
+}
+
+static int plan_veth(struct open_txn *t, const struct policy *pol, struct corral_err *err)
+{
+	struct veth_plan p;
+	int r = veth_plan(pol, t->st.uid, has_live, t, &p, err);
+
+	if (r == 0)
+		t->veth = p;	/* under the lock, cr<uid> is now ours */
+	return r;
+}
+
 static int adopt_app(struct helper *h, struct open_txn *t, struct corral_err *err)
 {
 	int r = session_cgroup_adopt_app(&t->cg, h->peer_pid, t->st.init_pid, err);
@@ -180,7 +219,7 @@ static int reply_isolated(const struct open_txn *t, const struct policy *pol,
 	proto_set_num(&m, PF_STATUS, PROTO_STATUS_ISOLATED);
 	proto_set_num(&m, PF_INIT_PID, t->st.init_pid);
 	proto_set_num(&m, PF_NS_FLAGS, SESSION_JOIN_FLAGS |
-		      (pol->network == NETWORK_LOOPBACK ? CLONE_NEWNET : 0));
+		      (pol->network != NETWORK_HOST ? CLONE_NEWNET : 0));
 	proto_set_num(&m, PF_FLAGS, pol->on_error == ON_ERROR_ALLOW ? PROTO_FLAG_ALLOW_ON_ERROR : 0);
 	if (proto_set_str(&m, PF_SESSION_ID, t->st.id, err) < 0)
 		return err->code;
@@ -193,6 +232,7 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 {
 	struct open_txn t = { .state_fd = -EBADF, .init_pidfd = -EBADF };
 	_cleanup_close_ int lock = -EBADF;
+	char veth[IFNAMSIZ + 2 * IPV4_ADDR_STR_MAX + 32];
 	int r;
 
 	copy_request(&t.st, req, id, pol);
@@ -205,6 +245,8 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 		r = check_not_nested(t.state_fd, id, err);
 	if (r == 0)
 		r = check_max_sessions(t.state_fd, id, pol, err);
+	if (r == 0 && pol->network == NETWORK_VETH)
+		r = plan_veth(&t, pol, err);
 	if (r == 0)
 		r = begin_cgroup(&t, pol, lock, err);
 	if (r == 0)
@@ -219,12 +261,13 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 		open_txn_abort(&t);
 		return r;
 	}
+	veth_describe(&t.veth, veth, sizeof(veth));
 	hlog(LOG_INFO,
 	     "session opened for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
-	     "namespaces=pid,mnt,uts,ipc,cgroup%s init=%d cgroup=%s/%u/%s (%s)",
+	     "namespaces=pid,mnt,uts,ipc,cgroup%s init=%d cgroup=%s/%u/%s (%s)%s",
 	     id->name, (unsigned)id->uid, t.st.service, t.st.tty, t.st.rhost, t.st.id,
-	     pol->network == NETWORK_LOOPBACK ? ",net" : "", (int)t.st.init_pid, t.st.cgroup_root, (unsigned)id->uid, t.st.id,
-	     cg_layout_name(t.cg.host.layout));
+	     pol->network != NETWORK_HOST ? ",net" : "", (int)t.st.init_pid, t.st.cgroup_root,
+	     (unsigned)id->uid, t.st.id, cg_layout_name(t.cg.host.layout), veth);
 	session_cgroup_done(&t.cg);
 	t.init_pidfd = close_nointr_keep_errno(t.init_pidfd);
 	t.state_fd = close_nointr_keep_errno(t.state_fd);

@@ -119,6 +119,6 @@ is "$(get host_server)" unreachable "network = loopback in [user:bob] applies to
 tl_conf '[defaults]' 'network = veth0'
 out=$(tl_login "$alice" -- true 2>&1)
 is $? 100 "network = veth0: the login is refused (on_error = deny)"
-like "$(cat "$TL_LOG")" "corral\\.conf:2: \\[defaults\\] network: 'veth0' is not a valid choice \\(use host or loopback\\)" \
+like "$(cat "$TL_LOG")" "corral\\.conf:2: \\[defaults\\] network: 'veth0' is not a valid choice \\(use host, loopback or veth\\)" \
 	"network = veth0: the log names the file, line, key and the choices"
 tl_done

@@ -122,6 +122,39 @@ static const struct err_case cases[] = {
 	ROW("above U+10FFFF", "# \xf4\x90\x80\x80\n", -EINVAL, ":1: invalid UTF-8 at column 3"),
 	ROW("UTF-8 cut by the newline", "[defaults]\n# \xe2\x82\n", -EINVAL,
 	    ":2: invalid UTF-8 at column 3"),
+	/* network = veth's keys. */
+	ROW("unknown network mode", "[defaults]\nnetwork = bridge\n", -EINVAL,
+	    ":2: [defaults] network: 'bridge' is not a valid choice (use host, loopback or veth)"),
+	ROW("network_bridge too long", "[defaults]\nnetwork_bridge = br-0123456789abc\n", -EINVAL,
+	    ":2: [defaults] network_bridge: 'br-0123456789abc' is not a valid interface name "
+	    "(letters, digits, '.', '_', '-', not starting with '-', at most 15 bytes)"),
+	ROW("network_bridge with '/'", "[group:lab]\nnetwork_bridge = br/0\n", -EINVAL,
+	    ":2: [group:lab] network_bridge: 'br/0' is not a valid interface name "
+	    "(letters, digits, '.', '_', '-', not starting with '-', at most 15 bytes)"),
+	ROW("network_bridge '..'", "[defaults]\nnetwork_bridge = ..\n", -EINVAL,
+	    ":2: [defaults] network_bridge: '..' is not a valid interface name "
+	    "(letters, digits, '.', '_', '-', not starting with '-', at most 15 bytes)"),
+	ROW("network_pool not a CIDR", "[defaults]\nnetwork_pool = 10.213.0.0\n", -EINVAL,
+	    ":2: [defaults] network_pool: '10.213.0.0' is not an IPv4 network in CIDR notation "
+	    "(such as 10.213.0.0/24)"),
+	ROW("network_pool octal", "[defaults]\nnetwork_pool = 010.0.0.0/8\n", -EINVAL,
+	    ":2: [defaults] network_pool: '010.0.0.0/8' is not an IPv4 network in CIDR notation "
+	    "(such as 10.213.0.0/24)"),
+	ROW("network_pool IPv6", "[defaults]\nnetwork_pool = fd00::/64\n", -EINVAL,
+	    ":2: [defaults] network_pool: 'fd00::/64' is not an IPv4 network in CIDR notation "
+	    "(such as 10.213.0.0/24)"),
+	ROW("network_pool host bits", "[defaults]\nnetwork_pool = 10.213.7.9/24\n", -EDOM,
+	    ":2: [defaults] network_pool: '10.213.7.9/24' has host bits set (the network is "
+	    "10.213.7.0/24)"),
+	ROW("network_pool /31", "[defaults]\nnetwork_pool = 10.213.7.0/31\n", -ERANGE,
+	    ":2: [defaults] network_pool: '10.213.7.0/31' leaves no room (use /1 to /30: the "
+	    "network, broadcast and bridge addresses and at least one session's)"),
+	ROW("network_bridge_create", "[defaults]\nnetwork_bridge_create = sure\n", -EINVAL,
+	    ":2: [defaults] network_bridge_create: 'sure' is not a boolean (use yes, no, true "
+	    "or false)"),
+	ROW("veth key in [global]", "[global]\nnetwork_pool = 10.0.0.0/8\n", -EINVAL,
+	    ":2: [global] network_pool: not valid in [global] (put it in [defaults], "
+	    "[group:NAME] or [user:NAME])"),
 	ROW("BOM", "\xef\xbb\xbf[defaults]\n", -EINVAL,
 	    ":1: file starts with a UTF-8 byte order mark; remove it"),
 	ROW("empty main file", "", -ENODATA,

@@ -164,6 +164,44 @@ static void test_exempt_empty(const char *dir)
 		check_exempt(dir, cases, ARRAY_SIZE(cases));
 }
 
+/* network = veth: its keys may come from anywhere, and must be there for a veth user. */
+static void test_veth(const char *dir)
+{
+	static const struct fake_user alice = { "alice", 1000, "lab", NULL };
+	static const struct fake_user bob = { "bob", 1001, "", NULL };
+	static const struct fake_user carol = { "carol", 1002, "", NULL };
+	char want[PATH_MAX + 256], buf[POLICY_VALUE_MAX];
+	_cleanup_(conf_freep) struct conf *c = NULL;
+	struct corral_err err = CORRAL_ERR_INIT;
+	struct policy p;
+
+	if (write_str(dir, "corral.conf", "[defaults]\nnetwork_pool = 10.213.0.0/16\n"
+		      "network_bridge = crbr0\n\n[group:lab]\nnetwork = veth\n"
+		      "network_bridge_create = yes\n\n[user:carol]\nnetwork = veth\n"
+		      "network_pool =\n") < 0 || load_dir(dir, &c, &err) < 0) {
+		ok(false, "veth: load: %s", err.msg);
+		return;
+	}
+	ok(resolve_as(c, &alice, &p, &err) == 0 && p.network == NETWORK_VETH &&
+	   streq(p.network_bridge, "crbr0") && p.network_pool.addr == 0x0ad50000 &&
+	   p.network_pool.prefix == 16 && p.network_bridge_create,
+	   "veth: pool and bridge from [defaults], veth and create from [group:lab]");
+	ok(policy_format_value(&p, POLICY_NETWORK_POOL, buf, sizeof(buf)) > 0 &&
+	   streq(buf, "10.213.0.0/16"), "veth: network_pool formats as written");
+	(void)policy_format_limits(&p, buf, sizeof(buf));
+	ok(strstr(buf, "network veth\nnetwork_bridge crbr0\nnetwork_pool 10.213.0.0/16\n"
+		 "network_bridge_create yes\n") != NULL, "veth: the recorded limits name the veth keys");
+	ok(resolve_as(c, &bob, &p, &err) == 0 && p.network == NETWORK_HOST,
+	   "veth: bob keeps network = host");
+	(void)policy_format_limits(&p, buf, sizeof(buf));
+	ok(strstr(buf, "network_") == NULL, "veth: with network = host no veth key is recorded");
+	(void)snprintf(want, sizeof(want), "%s:10: [user:carol] network: 'veth' needs "
+		       "network_bridge and network_pool, and network_pool is not set",
+		       path_in(dir, "corral.conf"));
+	ok(resolve_as(c, &carol, &p, &err) == -EINVAL, "veth: carol, without a pool, is refused");
+	is_str(err.msg, want, "veth: the message points at carol's network line");
+}
+
 int main(void)
 {
 	with_scratch("templates", test_templates);
@@ -171,5 +209,6 @@ int main(void)
 	with_scratch("exempt default", test_exempt_default);
 	with_scratch("exempt drop-in", test_exempt_dropin);
 	with_scratch("exempt empty", test_exempt_empty);
+	with_scratch("veth", test_veth);
 	return done();
 }

@@ -58,6 +58,72 @@ static int check(size_t len, struct corral_err *err)
 	return nl_reply_check(dgram.buf, len, SEQ, PORT, "setting link lo up", err);
 }
 
+/* A message of type type with a u32 payload, appended at off; returns the new end. */
+static size_t put_msg(size_t off, uint16_t type, uint32_t seq, uint32_t port, int32_t payload)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(dgram.buf + off);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_MULTI;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = port;
+	memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof(payload)), &payload, sizeof(payload));
+	return off + MNL_ALIGN(nlh->nlmsg_len);
+}
+
+static int on_msg(const struct nlmsghdr *nlh, void *data)
+{
+	unsigned *n = data;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return MNL_CB_ERROR;
+	(*n)++;
+	return MNL_CB_OK;
+}
+
+static int check_data(size_t len, unsigned *n, struct corral_err *err)
+{
+	*err = (struct corral_err)CORRAL_ERR_INIT;
+	return nl_reply_check_data(dgram.buf, len, SEQ, PORT, "listing links", on_msg, n, err);
+}
+
+/* Requests answered with data: a GET's answer then its ack; a dump's answers then NLMSG_DONE. */
+static void test_data(void)
+{
+	struct corral_err err;
+	unsigned n = 0;
+	size_t len;
+
+	memset(dgram.buf, 0, sizeof(dgram.buf));
+	len = put_msg(0, RTM_NEWLINK, SEQ, PORT, 0);
+	ok(check_data(len, &n, &err) == 1 && n == 1, "a GET's answer goes to the callback, no ack yet");
+	len = ack(SEQ, PORT, 0, true, NULL);
+	ok(check_data(len, &n, &err) == 0, "then its ack ends it");
+	len = ack(SEQ, PORT, -ENODEV, true, NULL);
+	ok(check_data(len, &n, &err) == -ENODEV && strstr(err.msg, "listing links failed: ENODEV"),
+	   "a GET's error ack is named: %s", err.msg);
+
+	memset(dgram.buf, 0, sizeof(dgram.buf));
+	n = 0;
+	len = put_msg(0, RTM_NEWLINK, SEQ, PORT, 0);
+	len = put_msg(len, RTM_NEWLINK, SEQ, PORT, 0);
+	len = put_msg(len, NLMSG_DONE, SEQ, PORT, 0);
+	ok(check_data(len, &n, &err) == 0 && n == 2, "a dump: two answers, then NLMSG_DONE ends it");
+	n = 0;
+	len = put_msg(0, RTM_NEWLINK, SEQ, PORT, 0);
+	len = put_msg(len, NLMSG_DONE, SEQ, PORT, -EINTR);
+	ok(check_data(len, &n, &err) == -EINTR && strstr(err.msg, "EINTR") != NULL,
+	   "a dump that ends with an errno fails with it, named: %s", err.msg);
+	len = put_msg(0, NLMSG_DONE, SEQ, PORT, 7);
+	ok(check_data(len, &n, &err) == -EBADMSG, "NLMSG_DONE with a positive errno is malformed");
+	len = put_msg(0, NLMSG_DONE, SEQ + 1, PORT, 0);
+	ok(check_data(len, &n, &err) == -EPROTO, "NLMSG_DONE of another request is refused");
+	len = put_msg(0, RTM_NEWLINK, SEQ + 1, PORT, 0);
+	ok(check_data(len, &n, &err) == -EPROTO, "an answer to another request is refused");
+	len = put_msg(0, RTM_NEWADDR, SEQ, PORT, 0);
+	ok(check_data(len, &n, &err) < 0, "an answer the callback refuses makes the reply malformed");
+}
+
 int main(void)
 {
 	struct corral_err err;
@@ -132,5 +198,6 @@ int main(void)
 	ok(check(len, &err) == -EPROTO, "NLMSG_DONE instead of an ack is a protocol error");
 	hdr()->nlmsg_type = NLMSG_NOOP;
 	ok(check(len, &err) == 1, "NLMSG_NOOP is not an ack yet");
+	test_data();
 	return done();
 }

@@ -85,8 +85,8 @@ kernel=/boot/vmlinuz-$kver
 modules=()
 # virtio_blk and ext4: the scratch disk. CPU-specific crypto modules (softdeps,
 # such as crc32c-intel) are left out: TCG's CPU may lack the instructions, and
-# the generic ones do the same work.
-for m in 9p 9pnet_virtio virtio_pci overlay virtio_blk ext4; do
+# the generic ones do the same work. veth and bridge: network = veth (test-veth.sh).
+for m in 9p 9pnet_virtio virtio_pci overlay virtio_blk ext4 veth bridge; do
 	out=$("$modprobe" -S "$kver" --show-depends "$m" 2>&1) ||
 		fail "modprobe -S $kver --show-depends $m: $out"
 	while read -r verb path _; do
