@@ -63,13 +63,15 @@ is() { # is GOT WANT DESCRIPTION
 
 like() { # like GOT EXTENDED_REGEX DESCRIPTION
 	local got=$1 re=$2; shift 2
-	printf '%s' "$got" | grep -Eq -- "$re"
+	# Not through a pipe: grep -q stops at the first match, and with pipefail the
+	# writer's SIGPIPE on a long text would fail the check.
+	grep -Eq -- "$re" <<< "$got"
 	ok $? "$*" || fail_diag "got:" "$got" "want match: $re"
 }
 
 unlike() {
 	local got=$1 re=$2; shift 2
-	! printf '%s' "$got" | grep -Eq -- "$re"
+	! grep -Eq -- "$re" <<< "$got"
 	ok $? "$*" || fail_diag "got:" "$got" "want no match: $re"
 }
 

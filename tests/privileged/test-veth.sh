@@ -53,10 +53,12 @@ probe='
 	echo "ifaces=$(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d " " | sort | tr "\n" " ")"
 	echo "addr=$(ip -4 -o addr show dev eth0 | awk "{ print \$4 }")"
 	echo "route=$(ip -4 route show default)"
-	echo "mtu=$(cat /sys/class/net/eth0/mtu)"
+	echo "mtu=$(ip -o link show dev eth0 | sed -n "s/.* mtu \([0-9]*\) .*/\1/p")"
 	if exec 3<>/dev/tcp/'"$gw/$port"'; then read -r a <&3; echo "server=$a"; exec 3<&-
 	else echo "server=unreachable"; fi
 '
+# The log sink writes a line a moment after the helper sent it: wait for it.
+log_like() { tl_wait_for 3 tl_log_has "$1"; like "$(cat "$TL_LOG")" "$@"; }
 get() { printf '%s\n' "$out" | sed -n "s/^$1=//p"; }
 veths() { ip -o link show | awk -F': ' '{ print $2 }' | sed 's/@.*//' | grep '^cr[0-9]' | sort | tr '\n' ' '; }
 
@@ -73,7 +75,7 @@ is "$(get addr)" "$(addr_of "$auid")/24" "veth: eth0 has alice's address by the 
 like "$(get route)" "^default via $gw dev eth0( |$)" "veth: the default route goes through the bridge's address"
 is "$(get mtu)" 1400 "veth: eth0 has the bridge's MTU"
 is "$(get server)" "bridge $(addr_of "$auid")" "veth: the session reaches a server on the bridge's address, from its own"
-like "$(cat "$TL_LOG")" "session opened for user '$alice' .*namespaces=pid,mnt,uts,ipc,cgroup,net .* veth=cr$auid address=$(addr_of "$auid")/24 gateway=$gw" \
+log_like "session opened for user '$alice' .*namespaces=pid,mnt,uts,ipc,cgroup,net .* veth=cr$auid address=$(addr_of "$auid")/24 gateway=$gw" \
 	"veth: the log names the interface, address and gateway"
 is "$(veths)" "" "veth: after the logout no cr* interface is left"
 
@@ -116,7 +118,7 @@ if ! getent passwd "$cuid" >/dev/null; then
 	tl_wait_for 10 ip link show "cr$auid" >/dev/null 2>&1
 	out=$(tl_login "$carol" -- true 2>&1)
 	is $? 100 "collision: carol (uid $cuid) on alice's address is refused (on_error = deny)"
-	like "$(cat "$TL_LOG")" "network_pool: uid $cuid's address $(addr_of "$auid") is taken by a live session of uid $auid \\(interface cr$auid\\)" \
+	log_like "network_pool: uid $cuid's address $(addr_of "$auid") is taken by a live session of uid $auid \\(interface cr$auid\\)" \
 		"collision: the log names the other user's uid"
 	is "$(veths)" "cr$auid " "collision: the refused open left no interface"
 	conf_veth 'on_error = allow'
@@ -165,7 +167,7 @@ ip link del "$br2"
 tl_conf '[defaults]' 'network = veth' "network_bridge = ${br}x" "network_pool = $net.0/24"
 out=$(tl_login "$alice" -- true 2>&1)
 is $? 100 "missing bridge: the login is refused (on_error = deny)"
-like "$(cat "$TL_LOG")" "network_bridge: there is no interface '${br}x' \\(create the bridge, or set network_bridge_create = yes\\)" \
+log_like "network_bridge: there is no interface '${br}x' \\(create the bridge, or set network_bridge_create = yes\\)" \
 	"missing bridge: the log names the key and the way out"
 tl_conf '[defaults]' 'on_error = allow' 'network = veth' "network_bridge = ${br}x" "network_pool = $net.0/24"
 out=$(tl_login "$alice" -- true 2>&1)
@@ -173,21 +175,21 @@ is $? 0 "missing bridge: on_error = allow lets the user in"
 tl_conf '[defaults]' 'network = veth' 'network_bridge = lo' "network_pool = $net.0/24"
 out=$(tl_login "$alice" -- true 2>&1)
 is $? 100 "not a bridge: refused"
-like "$(cat "$TL_LOG")" "network_bridge: 'lo' is not a bridge" "not a bridge: the log says so"
+log_like "network_bridge: 'lo' is not a bridge" "not a bridge: the log says so"
 tl_conf '[defaults]' 'network = veth' "network_bridge = $br" "network_pool = 10.214.0.0/24"
 out=$(tl_login "$alice" -- true 2>&1)
 is $? 100 "bridge without an address in the pool: refused"
-like "$(cat "$TL_LOG")" "network_bridge: '$br' has no IPv4 address in network_pool 10.214.0.0/24" \
+log_like "network_bridge: '$br' has no IPv4 address in network_pool 10.214.0.0/24" \
 	"bridge without an address in the pool: the log names both keys"
 tl_conf '[defaults]' 'network = veth' "network_bridge = $br" 'network_pool = 10.213.0.0/33'
 out=$(tl_login "$alice" -- true 2>&1)
 is $? 100 "invalid CIDR: refused"
-like "$(cat "$TL_LOG")" "corral\\.conf:4: \\[defaults\\] network_pool: '10\\.213\\.0\\.0/33' is not an IPv4 network in CIDR notation" \
+log_like "corral\\.conf:4: \\[defaults\\] network_pool: '10\\.213\\.0\\.0/33' is not an IPv4 network in CIDR notation" \
 	"invalid CIDR: the log names the file, line and key"
 tl_conf '[defaults]' 'network = veth' "network_bridge = $br"
 out=$(tl_login "$alice" -- true 2>&1)
 is $? 100 "veth without a pool: refused"
-like "$(cat "$TL_LOG")" "corral\\.conf:2: \\[defaults\\] network: 'veth' needs network_bridge and network_pool, and network_pool is not set" \
+log_like "corral\\.conf:2: \\[defaults\\] network: 'veth' needs network_bridge and network_pool, and network_pool is not set" \
 	"veth without a pool: the log points at the network line"
 is "$(veths)" "" "bad input: no interface left behind"
 tl_done
