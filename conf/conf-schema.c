@@ -103,7 +103,8 @@ static int parse_pool(const char *s, union conf_value *ret, char *why, size_t si
 	else if (r < 0)
 		(void)snprintf(why, size, "is not an IPv4 network in CIDR notation (such as "
 			       "10.213.0.0/24)");
-	return r;
+	/* A key's parser answers -EINVAL or -ERANGE (conf_key); host bits set is a bad form. */
+	return r == -EDOM ? -EINVAL : r;
 }
 
 static int parse_hostname(const char *s, union conf_value *ret, char *why, size_t size)

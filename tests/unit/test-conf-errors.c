@@ -143,7 +143,7 @@ static const struct err_case cases[] = {
 	ROW("network_pool IPv6", "[defaults]\nnetwork_pool = fd00::/64\n", -EINVAL,
 	    ":2: [defaults] network_pool: 'fd00::/64' is not an IPv4 network in CIDR notation "
 	    "(such as 10.213.0.0/24)"),
-	ROW("network_pool host bits", "[defaults]\nnetwork_pool = 10.213.7.9/24\n", -EDOM,
+	ROW("network_pool host bits", "[defaults]\nnetwork_pool = 10.213.7.9/24\n", -EINVAL,
 	    ":2: [defaults] network_pool: '10.213.7.9/24' has host bits set (the network is "
 	    "10.213.7.0/24)"),
 	ROW("network_pool /31", "[defaults]\nnetwork_pool = 10.213.7.0/31\n", -ERANGE,
