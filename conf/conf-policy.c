@@ -43,6 +43,27 @@ const char *network_to_string(enum policy_network n)
 	return (unsigned)n < _NETWORK_MAX ? network_names[n] : NULL;
 }
 
+static const char *const scope_names[_POLICY_SCOPE_MAX] = {
+	[POLICY_SCOPE_SESSION] = "session",
+	[POLICY_SCOPE_USER] = "user",
+};
+
+const char *scope_to_string(enum policy_scope s)
+{
+	return (unsigned)s < _POLICY_SCOPE_MAX ? scope_names[s] : NULL;
+}
+
+static const char *const private_tmp_names[_PRIVATE_TMP_MAX] = {
+	[PRIVATE_TMP_NO] = "no",
+	[PRIVATE_TMP_SESSION] = "session",
+	[PRIVATE_TMP_USER] = "user",
+};
+
+const char *private_tmp_to_string(enum private_tmp t)
+{
+	return (unsigned)t < _PRIVATE_TMP_MAX ? private_tmp_names[t] : NULL;
+}
+
 const char *policy_key_name(enum policy_key k)
 {
 	const struct conf_key *key = conf_key_by_policy(k);

@@ -65,6 +65,28 @@ static int parse_network(const char *s, union conf_value *ret, char *why, size_t
 	return -EINVAL;
 }
 
+static int parse_scope(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	for (int e = 0; e < _POLICY_SCOPE_MAX; e++)
+		if (strcmp(s, scope_to_string((enum policy_scope)e)) == 0) {
+			ret->e = e;
+			return 0;
+		}
+	(void)snprintf(why, size, "is not a valid choice (use session or user)");
+	return -EINVAL;
+}
+
+static int parse_private_tmp(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	for (int e = 0; e < _PRIVATE_TMP_MAX; e++)
+		if (strcmp(s, private_tmp_to_string((enum private_tmp)e)) == 0) {
+			ret->e = e;
+			return 0;
+		}
+	(void)snprintf(why, size, "is not a valid choice (use no, session or user)");
+	return -EINVAL;
+}
+
 /*
  * network_bridge: the kernel takes any bytes but '/', ':' and white space in
  * an interface name; we take the names admins write, and nothing a log line
@@ -176,40 +198,86 @@ static bool limit_keyword(const char *s, union conf_value *ret)
 	return s[0] == '\0' || streq(s, "max");
 }
 
-static int parse_memory_min(const char *s, union conf_value *ret, char *why, size_t size,
-			    uint64_t min)
+/* What a key taking bytes or a percentage of RAM accepts, as its messages say it. */
+struct amount_rule {
+	uint64_t min;			/* bytes */
+	const char *use;		/* "is not a size (use ...)" */
+	const char *too_small;		/* "is too small (...)" */
+};
+
+#define MEMORY_USE "512M, 2G, 1T, a percentage of RAM such as 25%, or max"
+
+static const struct amount_rule memory_rule = {
+	MEMORY_MIN, MEMORY_USE, "at least 1M: a session cannot start with less",
+};
+
+static const struct amount_rule swap_rule = { 0, MEMORY_USE, "" };	/* 0: no swap */
+
+/*
+ * tmp_size: at least 1M, which also keeps out 0, the size tmpfs reads as "no
+ * limit at all"; the way to the kernel's default is an empty value.
+ */
+static const struct amount_rule tmp_rule = {
+	MEMORY_MIN, "512M, 2G, 1T, a percentage of RAM such as 10%, or empty for the kernel's "
+	"default", "at least 1M",
+};
+
+/* Bytes with a unit, or a percentage of RAM; the keywords are the caller's. */
+static int parse_amount(const char *s, struct policy_limit *ret, const struct amount_rule *rule,
+			char *why, size_t size)
 {
 	uint64_t v;
 
-	if (limit_keyword(s, ret))
-		return 0;
+	*ret = (struct policy_limit){ .set = true };
 	if (parse_percent(s, &v) == 0) {
 		if (v == 0 || v > 100 * PERCENT_ONE) {
 			(void)snprintf(why, size, "is not a percentage of RAM between 0.01%% and 100%%");
 			return -ERANGE;
 		}
-		ret->l.percent = true;
+		ret->percent = true;
 	} else if (parse_size(s, &v) < 0) {
-		(void)snprintf(why, size, "is not a size (use 512M, 2G, 1T, a percentage of RAM "
-			       "such as 25%%, or max)");
+		(void)snprintf(why, size, "is not a size (use %s)", rule->use);
 		return -EINVAL;
-	} else if (v < min) {
-		(void)snprintf(why, size, "is too small (at least 1M: a session cannot start with "
-			       "less)");
+	} else if (v < rule->min) {
+		(void)snprintf(why, size, "is too small (%s)", rule->too_small);
 		return -ERANGE;
 	}
-	ret->l.v = v;
+	ret->v = v;
 	return 0;
 }
 
 static int parse_memory(const char *s, union conf_value *ret, char *why, size_t size)
 {
-	return parse_memory_min(s, ret, why, size, MEMORY_MIN);
+	if (limit_keyword(s, ret))
+		return 0;
+	return parse_amount(s, &ret->l, &memory_rule, why, size);
 }
 
 static int parse_swap(const char *s, union conf_value *ret, char *why, size_t size)
 {
-	return parse_memory_min(s, ret, why, size, 0);
+	if (limit_keyword(s, ret))
+		return 0;
+	return parse_amount(s, &ret->l, &swap_rule, why, size);
+}
+
+/*
+ * Empty leaves each tmpfs at the kernel's default size, half of RAM (its pages
+ * are charged to the user's memory cgroup either way). "max" is refused rather
+ * than guessed at: a tmpfs needs a size, and the only unbounded one, size=0,
+ * is kept out by tmp_rule's minimum.
+ */
+static int parse_tmp_size(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	if (s[0] == '\0') {
+		ret->l = (struct policy_limit){ .set = false };
+		return 0;
+	}
+	if (streq(s, "max")) {
+		(void)snprintf(why, size, "is not a size (a tmpfs needs one: leave tmp_size empty "
+			       "for the kernel's default, half of RAM)");
+		return -EINVAL;
+	}
+	return parse_amount(s, &ret->l, &tmp_rule, why, size);
 }
 
 static int parse_cpu_max(const char *s, union conf_value *ret, char *why, size_t size)
@@ -322,6 +390,30 @@ static void store_on_error(struct policy *p, const union conf_value *v,
 			   const struct conf_subject *who _unused_)
 {
 	p->on_error = (enum on_error)v->e;
+}
+
+static void store_scope(struct policy *p, const union conf_value *v,
+			const struct conf_subject *who _unused_)
+{
+	p->scope = (enum policy_scope)v->e;
+}
+
+static void store_linger(struct policy *p, const union conf_value *v,
+			 const struct conf_subject *who _unused_)
+{
+	p->linger = v->b;
+}
+
+static void store_private_tmp(struct policy *p, const union conf_value *v,
+			      const struct conf_subject *who _unused_)
+{
+	p->private_tmp = (enum private_tmp)v->e;
+}
+
+static void store_tmp_size(struct policy *p, const union conf_value *v,
+			   const struct conf_subject *who _unused_)
+{
+	p->tmp_size = v->l;
 }
 
 static void store_limit(struct policy *p, const union conf_value *v, enum limit_key l)
@@ -453,6 +545,25 @@ static int format_on_error(const struct policy *p, char *buf, size_t size)
 	return s ? format_str(buf, size, s) : -EINVAL;
 }
 
+static int format_scope(const struct policy *p, char *buf, size_t size)
+{
+	const char *s = scope_to_string(p->scope);
+
+	return s ? format_str(buf, size, s) : -EINVAL;
+}
+
+static int format_linger(const struct policy *p, char *buf, size_t size)
+{
+	return format_str(buf, size, p->linger ? "yes" : "no");
+}
+
+static int format_private_tmp(const struct policy *p, char *buf, size_t size)
+{
+	const char *s = private_tmp_to_string(p->private_tmp);
+
+	return s ? format_str(buf, size, s) : -EINVAL;
+}
+
 static int format_bytes(char *buf, size_t size, uint64_t v)
 {
 	static const char units[] = "KMGT";
@@ -493,6 +604,18 @@ static int format_limit(const struct policy *p, enum limit_key l, char *buf, siz
 	return snprintf(buf, size, "%llu", (unsigned long long)v->v);
 }
 
+/* "" unset, "512M", "10%". */
+static int format_tmp_size(const struct policy *p, char *buf, size_t size)
+{
+	const struct policy_limit *v = &p->tmp_size;
+
+	if (!v->set)
+		return format_str(buf, size, "");
+	if (v->percent)
+		return format_hundredths(buf, size, v->v);
+	return format_bytes(buf, size, v->v);
+}
+
 #define LIMIT_FORMAT(fn, l)							\
 	static int fn(const struct policy *p, char *buf, size_t size)		\
 	{									\
@@ -530,6 +653,12 @@ static const struct conf_key keys[] = {
 	  format_kill_grace },
 	{ "on_error", SCOPE_POLICY, POLICY_ON_ERROR, "deny", parse_on_error, store_on_error,
 	  format_on_error },
+	{ "scope", SCOPE_POLICY, POLICY_SCOPE, "session", parse_scope, store_scope, format_scope },
+	{ "linger", SCOPE_POLICY, POLICY_LINGER, "no", parse_yes_no, store_linger, format_linger },
+	{ "private_tmp", SCOPE_POLICY, POLICY_PRIVATE_TMP, "no", parse_private_tmp,
+	  store_private_tmp, format_private_tmp },
+	{ "tmp_size", SCOPE_POLICY, POLICY_TMP_SIZE, "", parse_tmp_size, store_tmp_size,
+	  format_tmp_size },
 	{ "memory_max", SCOPE_POLICY, POLICY_MEMORY_MAX, "", parse_memory, store_memory_max,
 	  format_memory_max },
 	{ "memory_high", SCOPE_POLICY, POLICY_MEMORY_HIGH, "", parse_memory, store_memory_high,

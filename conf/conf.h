@@ -55,11 +55,38 @@ enum policy_network {
 	_NETWORK_MAX,
 };
 
+/*
+ * What one namespace set belongs to ("VPS mode" is scope = user). Not enum
+ * key_scope of conf-internal.h, which says in which sections a key may stand.
+ */
+enum policy_scope {
+	POLICY_SCOPE_SESSION,		/* every login creates a set of its own */
+	POLICY_SCOPE_USER,		/* the first login creates it, later ones join */
+	_POLICY_SCOPE_MAX,
+};
+
+/* Whether /tmp, /var/tmp and /dev/shm are tmpfs instances of the session's own. */
+enum private_tmp {
+	PRIVATE_TMP_NO,			/* the host's */
+	PRIVATE_TMP_SESSION,		/* one set per namespace set */
+	PRIVATE_TMP_USER,		/* one set shared by all of the user's sessions */
+	_PRIVATE_TMP_MAX,
+};
+
+/*
+ * policy_format_limits() records the keys from POLICY_MEMORY_MAX on into the
+ * session's state, and corralctl limits reads them back from there: a key
+ * that is not to be recorded goes before POLICY_MEMORY_MAX.
+ */
 enum policy_key {
 	POLICY_HOSTNAME,
 	POLICY_KILL_ON_LOGOUT,
 	POLICY_KILL_GRACE,
 	POLICY_ON_ERROR,
+	POLICY_SCOPE,
+	POLICY_LINGER,
+	POLICY_PRIVATE_TMP,
+	POLICY_TMP_SIZE,
 	POLICY_MEMORY_MAX,		/* the limit keys, in enum limit_key order */
 	POLICY_MEMORY_HIGH,
 	POLICY_MEMORY_SWAP_MAX,
@@ -160,6 +187,10 @@ struct policy {
 	bool kill_on_logout;
 	uint64_t kill_grace_ms;
 	enum on_error on_error;
+	enum policy_scope scope;
+	bool linger;			/* scope = user: the set outlives the last login */
+	enum private_tmp private_tmp;
+	struct policy_limit tmp_size;	/* of each private tmpfs; unset: the kernel's */
 	struct policy_limit limit[_LIMIT_MAX];
 	uint64_t max_sessions;		/* concurrent sessions of the user; POLICY_UNLIMITED: no cap */
 	struct policy_io_max io_max;
@@ -216,3 +247,5 @@ int policy_format_limits(const struct policy *p, char *buf, size_t size);
 int policy_format_value(const struct policy *p, enum policy_key k, char *buf, size_t size);
 const char *on_error_to_string(enum on_error e);
 const char *network_to_string(enum policy_network n);
+const char *scope_to_string(enum policy_scope s);
+const char *private_tmp_to_string(enum private_tmp t);

@@ -110,7 +110,7 @@ kill_grace = 3s
 kill_grace = 2s
 hostname = %u-lab
 EOF
-printf '[defaults]\non_error = allow\n' >"$D/corral.conf.d/50-site.conf"
+printf '[defaults]\non_error = allow\nscope = user\n' >"$D/corral.conf.d/50-site.conf"
 echo 'garbage' >"$D/corral.conf.d/README"
 
 run check --no-owner-check "$D/corral.conf"
@@ -158,6 +158,13 @@ t "policy root: exempt, and by which line" \
 t "policy root: a built-in default" out_has_line "$(row3 kill_on_logout yes 'built-in default')"
 t "policy root: a value from a drop-in" \
 	out_has_line "$(row3 on_error allow "$D/corral.conf.d/50-site.conf:2 [defaults]")"
+t "policy root: scope, from the drop-in" \
+	out_has_line "$(row3 scope user "$D/corral.conf.d/50-site.conf:3 [defaults]")"
+t "policy root: linger, a built-in default" out_has_line "$(row3 linger no 'built-in default')"
+t "policy root: private_tmp, a built-in default" \
+	out_has_line "$(row3 private_tmp no 'built-in default')"
+t "policy root: tmp_size unset, shown as \"\"" \
+	out_has_line "$(row3 tmp_size '""' 'built-in default')"
 
 if getent passwd nobody >/dev/null 2>&1; then
 	run policy --no-owner-check "--config=$D/corral.conf" nobody
