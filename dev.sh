@@ -16,7 +16,7 @@ DEPS=(
 # the static suite (tests/static/run-static.sh), the bench suite's anchors and the
 # fuzzers (clang's libFuzzer, tests/fuzz/).
 TEST_DEPS=(qemu-system-x86 linux-image-amd64 busybox-static kmod cppcheck clang-tidy
-  bubblewrap firejail clang libclang-rt-14-dev llvm)
+  bubblewrap firejail clang libclang-rt-14-dev llvm tmux)
 
 # install [apt-get options...] -- packages...: only when one is missing.
 install() {

@@ -72,6 +72,17 @@ static int read_proc_cgroup(pid_t pid, char *buf, size_t size, struct corral_err
 	return 0;
 }
 
+int session_cgroup_join_app(struct session_cgroup *sc, pid_t app, struct corral_err *err)
+{
+	int r;
+
+	r = read_proc_cgroup(app, sc->app_cgroups, sizeof(sc->app_cgroups), err);
+	if (r < 0)
+		return r;
+	sc->app = app;
+	return cg_session_attach(&sc->host, &sc->s, app, err);
+}
+
 int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
 			     struct corral_err *err)
 {
@@ -80,11 +91,7 @@ int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
 	r = cg_inits_attach(&sc->host, init, err);
 	if (r < 0)
 		return err_wrap(err, "Failed to move the session init out of the session cgroup");
-	r = read_proc_cgroup(app, sc->app_cgroups, sizeof(sc->app_cgroups), err);
-	if (r < 0)
-		return r;
-	sc->app = app;
-	return cg_session_attach(&sc->host, &sc->s, app, err);
+	return session_cgroup_join_app(sc, app, err);
 }
 
 static int find_hier(const struct cg_host *host, const char *ctrls, bool v2)

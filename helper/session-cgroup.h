@@ -28,6 +28,8 @@ int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, ui
 /* Move the PAM application in, remembering where it was. */
 int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
 			     struct corral_err *err);
+/* Only the application: into a scope = user set that is made already. */
+int session_cgroup_join_app(struct session_cgroup *sc, pid_t app, struct corral_err *err);
 /* Put the application back where app_cgroups says (at close, or when an open fails). */
 int session_cgroup_release_app(struct session_cgroup *sc, pid_t app, const char *app_cgroups,
 			       struct corral_err *err);

@@ -164,11 +164,12 @@ static int setup_hostname(const char *hostname, uint64_t host_uts, struct corral
 
 /*
  * Leave exactly: 0-2 on /dev/null, 3 = application pidfd, 4 = state dir,
- * 5.. = corral's cgroup root in each hierarchy, and sync_fd.
+ * 5.. = corral's cgroup root in each hierarchy, then the set's socket
+ * (scope = user), and sync_fd.
  */
 static int setup_fds(const struct init_spec *spec, int *sync_fd, struct corral_err *err)
 {
-	int keep[3 + INIT_CG_FDS_MAX], cg[INIT_CG_FDS_MAX], app, state, sync, null;
+	int keep[4 + INIT_CG_FDS_MAX], cg[INIT_CG_FDS_MAX + 1], app, state, sync, null;
 	unsigned n = spec->n_cg_root_fds;
 
 	app = fcntl(spec->app_pidfd, F_DUPFD_CLOEXEC, HIGH_FD);
@@ -178,6 +179,9 @@ static int setup_fds(const struct init_spec *spec, int *sync_fd, struct corral_e
 	for (unsigned i = 0; i < n; i++)
 		if ((cg[i] = fcntl(spec->cg_root_fds[i], F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
 			app = -1;
+	/* The socket goes right after the cgroup fds: one more to move and keep. */
+	if (spec->listen_fd >= 0 && (cg[n++] = fcntl(spec->listen_fd, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
+		app = -1;
 	if (app < 0 || state < 0 || sync < 0 || null < 0)
 		return err_errno(err, -errno, "Failed to duplicate file descriptors");
 	for (int fd = 0; fd <= 2; fd++)
@@ -244,9 +248,15 @@ static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, uin
 {
 	struct corral_err err = CORRAL_ERR_INIT;
 	char uid[DECIMAL_STR_MAX(uid_t)], cg[sizeof("--cgroup-fds=") + DECIMAL_STR_MAX(unsigned)];
-	char *argv[] = { "corral-init", uid, (char *)spec->session_id, cg,
-			 spec->kill_on_abandon ? "--kill-on-abandon" : NULL, NULL };
+	char *argv[7] = { "corral-init", uid, (char *)spec->session_id, cg };
 	char *envp[] = { NULL };
+	int argc = 4;
+
+	if (spec->kill_on_abandon)
+		argv[argc++] = "--kill-on-abandon";
+	if (spec->listen_fd >= 0)
+		argv[argc++] = "--scope-user";
+	argv[argc] = NULL;
 
 	(void)snprintf(uid, sizeof(uid), "%u", (unsigned)spec->uid);
 	(void)snprintf(cg, sizeof(cg), "--cgroup-fds=%u", spec->n_cg_root_fds);
@@ -261,6 +271,7 @@ static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, uin
 	}
 	if (setup_network(spec, sync_fd, &err) < 0 || enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
 	    mount_cgroup_view(spec->cg_host, &err) < 0 ||
+	    (spec->tmp && private_tmp_mount(spec->tmp, &err) < 0) ||
 	    setup_hostname(spec->hostname, host_uts, &err) < 0 || setup_fds(spec, &sync_fd, &err) < 0)
 		child_fail(sync_fd, &err);
 	execve(spec->init_path, argv, envp);

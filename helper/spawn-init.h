@@ -7,6 +7,7 @@
 #include "cgroup.h"
 #include "error.h"
 #include "net-veth.h"
+#include "private-tmp.h"
 
 #define SESSION_NS_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
 /* What the PAM application joins: the above and the session's cgroup namespace. */
@@ -27,6 +28,8 @@ struct init_spec {
 	const struct cg_session *cg_session; /* the init enters it, then a cgroup namespace */
 	const int *cg_root_fds;	/* become the init's fds 5..; it removes the session's cgroups */
 	unsigned n_cg_root_fds;
+	int listen_fd;		/* scope = user: the set's socket (login.h), the fd after those; else -1 */
+	const struct private_tmp_spec *tmp; /* private_tmp: what /tmp, /var/tmp, /dev/shm become; or NULL */
 };
 
 /*

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -86,8 +87,8 @@ static void state_path(char *buf, size_t size, uid_t uid, const char *id)
 	(void)snprintf(buf, size, "%u/%s", (unsigned)uid, id);
 }
 
-static int write_once(int dirfd, const struct session_state *s, const char *buf, size_t len,
-		      struct corral_err *err)
+static int write_once(int dirfd, const struct session_state *s, const char *name,
+		      const char *buf, size_t len, struct corral_err *err)
 {
 	char user[DECIMAL_STR_MAX(uid_t)];
 	_cleanup_close_ int ufd = -EBADF;
@@ -97,7 +98,7 @@ static int write_once(int dirfd, const struct session_state *s, const char *buf,
 	r = open_owned_dir(dirfd, user, 0700, &ufd, err);
 	if (r < 0)
 		return r;
-	return fd_write_file_atomic_at(ufd, s->id, buf, len, 0600, err);
+	return fd_write_file_atomic_at(ufd, name, buf, len, 0600, err);
 }
 
 /* One "KEY=LINE" per line of a multi-line field (app_cgroups, limits). */
@@ -126,6 +127,14 @@ static int state_format(const struct session_state *s, char buf[STATE_MAX],
 		     s->id, (unsigned)s->uid, s->user, s->service, s->tty, s->rhost, (int)s->init_pid,
 		     s->pidns, s->started, s->kill_on_logout ? "yes" : "no", s->kill_grace_ms,
 		     s->cgroup_root);
+	if (n >= 0 && n < STATE_MAX && s->scope_user)
+		n += snprintf(buf + n, STATE_MAX - (size_t)n, "scope=user\nending=%s\n",
+			      s->ending ? "yes" : "no");
+	if (n >= 0 && n < STATE_MAX && s->tmp_user)
+		n += snprintf(buf + n, STATE_MAX - (size_t)n, "private_tmp=user\n");
+	if (n >= 0 && n < STATE_MAX && s->set[0])
+		n += snprintf(buf + n, STATE_MAX - (size_t)n, "set=%s\napp_pid=%d\napp_start=%" PRIu64 "\n",
+			      s->set, (int)s->app_pid, s->app_start);
 	if (n >= 0 && n < STATE_MAX)
 		n = append_lines(buf, STATE_MAX, n, "app_cgroup", s->app_cgroups);
 	if (n >= 0 && n < STATE_MAX)
@@ -145,11 +154,23 @@ int state_write(int dirfd, const struct session_state *s, struct corral_err *err
 		return n;
 	/* The user's last other session may remove sessions/<uid> under our feet: retry. */
 	for (int attempt = 0;; attempt++) {
-		r = write_once(dirfd, s, buf, (size_t)n, err);
+		r = write_once(dirfd, s, s->id, buf, (size_t)n, err);
 		if (r != -ENOENT || attempt == 3)
 			break;
 	}
 	return r < 0 ? r : state_index(dirfd, s, err);
+}
+
+int state_write_name(int dirfd, const struct session_state *s, const char *name,
+		     struct corral_err *err)
+{
+	char buf[STATE_MAX];
+	int n;
+
+	n = state_format(s, buf, err);
+	if (n < 0)
+		return n;
+	return write_once(dirfd, s, name, buf, (size_t)n, err);
 }
 
 int state_rewrite(int dirfd, const struct session_state *s, struct corral_err *err)
@@ -167,7 +188,7 @@ int state_rewrite(int dirfd, const struct session_state *s, struct corral_err *e
 	 */
 	if (faccessat(dirfd, path, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return err_errno(err, -errno, "Session %s has ended", s->id);
-	return write_once(dirfd, s, buf, (size_t)n, err);
+	return write_once(dirfd, s, s->id, buf, (size_t)n, err);
 }
 
 static int copy_str(char *dst, size_t size, const char *v)
@@ -215,6 +236,22 @@ static int parse_line(struct session_state *s, const char *key, const char *v)
 		return parse_bool(v, &s->kill_on_logout);
 	if (streq(key, "kill_grace_ms"))
 		return parse_u64(v, &s->kill_grace_ms);
+	if (streq(key, "scope")) {
+		s->scope_user = streq(v, "user");
+		return s->scope_user || streq(v, "session") ? 0 : -EINVAL;
+	}
+	if (streq(key, "private_tmp")) {
+		s->tmp_user = true;
+		return streq(v, "user") ? 0 : -EINVAL;
+	}
+	if (streq(key, "ending"))
+		return parse_bool(v, &s->ending);
+	if (streq(key, "set"))
+		return state_valid_id(v) ? copy_str(s->set, sizeof(s->set), v) : -EINVAL;
+	if (streq(key, "app_pid"))
+		return parse_pid(v, &s->app_pid);
+	if (streq(key, "app_start"))
+		return parse_u64(v, &s->app_start);
 	if (streq(key, "cgroup_root"))
 		return copy_str(s->cgroup_root, sizeof(s->cgroup_root), v);
 	if (streq(key, "app_cgroup"))
@@ -280,12 +317,57 @@ int state_read_user(int user_dirfd, uid_t uid, const char *id, struct session_st
 	return read_parse(user_dirfd, id, uid, id, ret, err);
 }
 
+int state_read_name_at(int user_dirfd, const char *name, uid_t uid, const char *id,
+		       struct session_state *ret, struct corral_err *err)
+{
+	return read_parse(user_dirfd, name, uid, id, ret, err);
+}
+
+int state_read_name(int dirfd, uid_t uid, const char *name, const char *id,
+		    struct session_state *ret, struct corral_err *err)
+{
+	char path[DECIMAL_STR_MAX(uid_t) + NAME_MAX + 2];
+
+	(void)snprintf(path, sizeof(path), "%u/%s", (unsigned)uid, name);
+	return read_parse(dirfd, path, uid, id, ret, err);
+}
+
+/* Whether name is "<id>.<anything>": a file of session id's (helper/login.c). */
+static bool belongs_to(const char *name, const char *id)
+{
+	return strncmp(name, id, SESSION_ID_LEN) == 0 && name[SESSION_ID_LEN] == '.';
+}
+
+/* The files of session id beside its state: its login records and its set's socket. */
+static void remove_companions(int sessions_fd, uid_t uid, const char *id)
+{
+	char user[DECIMAL_STR_MAX(uid_t)];
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	(void)snprintf(user, sizeof(user), "%u", (unsigned)uid);
+	fd = openat(sessions_fd, user, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (belongs_to(de->d_name, id))
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	(void)closedir(d);
+}
+
 void state_remove(int dirfd, uid_t uid, const char *id)
 {
 	char path[64], user[DECIMAL_STR_MAX(uid_t)];
 
 	state_path(path, sizeof(path), uid, id);
 	(void)unlinkat(dirfd, path, 0);
+	remove_companions(dirfd, uid, id);
 	(void)snprintf(user, sizeof(user), "%u", (unsigned)uid);
 	/* Fails with ENOTEMPTY while the user has other sessions. */
 	(void)unlinkat(dirfd, user, AT_REMOVEDIR);
@@ -320,14 +402,15 @@ bool state_init_alive(const struct session_state *s)
 	return paren[2] != 'Z' && paren[2] != 'X';
 }
 
-static bool live_or_reap(int dirfd, int user_fd, uid_t uid, const char *id)
+static bool live_or_reap(int dirfd, int user_fd, uid_t uid, const char *id,
+			 struct session_state *s)
 {
 	struct corral_err e = CORRAL_ERR_INIT;
-	struct session_state s = { 0 };
 
-	if (state_read_user(user_fd, uid, id, &s, &e) < 0 || state_init_alive(&s))
+	*s = (struct session_state){ 0 };
+	if (state_read_user(user_fd, uid, id, s, &e) < 0 || state_init_alive(s))
 		return true;
-	state_unindex(dirfd, s.pidns);
+	state_unindex(dirfd, s->pidns);
 	state_remove(dirfd, uid, id);
 	return false;
 }
@@ -336,6 +419,7 @@ bool state_live(int dirfd, uid_t uid, const char *id)
 {
 	char name[DECIMAL_STR_MAX(uid_t)];
 	_cleanup_close_ int fd = -EBADF;
+	struct session_state s;
 
 	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -343,10 +427,90 @@ bool state_live(int dirfd, uid_t uid, const char *id)
 		return errno != ENOENT;
 	if (faccessat(fd, id, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return errno != ENOENT;
-	return live_or_reap(dirfd, fd, uid, id);
+	return live_or_reap(dirfd, fd, uid, id, &s);
 }
 
-int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err)
+int state_proc_start(pid_t pid, uint64_t *ret)
+{
+	_cleanup_free_ char *text = NULL;
+	struct corral_err e = CORRAL_ERR_INIT;
+	const char *p;
+	char path[64];
+
+	(void)snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (fd_read_file_at(AT_FDCWD, path, 4096, &text, NULL, &e) < 0)
+		return e.code;
+	/* After "PID (COMM)", fields 3.. are space-separated; the start time is field 22. */
+	p = strrchr(text, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p)
+		return -EINVAL;
+	/* NOLINTNEXTLINE(cert-err34-c): the kernel's decimal start time */
+	return sscanf(p + 1, "%" SCNu64, ret) == 1 ? 0 : -EINVAL;
+}
+
+bool state_app_alive(const struct session_state *login)
+{
+	uint64_t start;
+	int r = state_proc_start(login->app_pid, &start);
+
+	if (r == -ENOENT || r == -ESRCH)
+		return false;
+	return r < 0 || start == login->app_start;	/* when unsure, alive */
+}
+
+/* A login record: "<set id>.<login id>". */
+static bool login_name(const char *name, const char *set)
+{
+	return strncmp(name, set, SESSION_ID_LEN) == 0 && name[SESSION_ID_LEN] == '.' &&
+	       state_valid_id(name + SESSION_ID_LEN + 1);
+}
+
+/* The live logins of set s; the records of applications that are gone are removed. */
+static unsigned count_logins(int user_fd, const struct session_state *s)
+{
+	struct dirent *de;
+	unsigned n = 0;
+	DIR *d;
+	int fd;
+
+	fd = openat(user_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		(void)close_nointr_keep_errno(fd);
+		return 1;	/* when unsure, one */
+	}
+	while ((de = readdir(d))) {
+		struct corral_err e = CORRAL_ERR_INIT;
+		struct session_state l;
+
+		if (!login_name(de->d_name, s->id))
+			continue;
+		if (state_read_name_at(user_fd, de->d_name, s->uid, de->d_name + SESSION_ID_LEN + 1,
+				       &l, &e) < 0 || state_app_alive(&l))
+			n++;
+		else
+			(void)unlinkat(user_fd, de->d_name, 0);
+	}
+	(void)closedir(d);
+	return n;
+}
+
+int state_count_set_logins(int dirfd, const struct session_state *set, unsigned *ret,
+			   struct corral_err *err)
+{
+	char name[DECIMAL_STR_MAX(uid_t)];
+	_cleanup_close_ int fd = -EBADF;
+
+	(void)snprintf(name, sizeof(name), "%u", (unsigned)set->uid);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(err, -errno, "Failed to list the logins of set %s", set->id);
+	*ret = count_logins(fd, set);
+	return 0;
+}
+
+static int count(int sessions_fd, uid_t uid, bool logins, unsigned *ret, struct corral_err *err)
 {
 	char name[DECIMAL_STR_MAX(uid_t)];
 	struct dirent *de;
@@ -355,7 +519,7 @@ int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err)
 	int fd;
 
 	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(sessions_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT) {
 		*ret = 0;
 		return 0;
@@ -366,11 +530,27 @@ int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err)
 		(void)close_nointr_keep_errno(fd);
 		return r;
 	}
-	while ((de = readdir(d)))
-		n += state_valid_id(de->d_name) && live_or_reap(dirfd, fd, uid, de->d_name);
+	while ((de = readdir(d))) {
+		struct session_state s;
+
+		if (!state_valid_id(de->d_name) ||
+		    !live_or_reap(sessions_fd, dirfd(d), uid, de->d_name, &s))
+			continue;
+		n += logins && s.scope_user ? count_logins(dirfd(d), &s) : 1;
+	}
 	(void)closedir(d);
 	*ret = n;
 	return 0;
+}
+
+int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err)
+{
+	return count(dirfd, uid, false, ret, err);
+}
+
+int state_count_logins(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err)
+{
+	return count(dirfd, uid, true, ret, err);
 }
 
 int state_lock(int dirfd, int *ret_fd, struct corral_err *err)

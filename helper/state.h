@@ -24,6 +24,23 @@ struct session_state {
 	char rhost[256];
 	pid_t init_pid;
 	uint64_t pidns;		/* inode of the session's PID namespace */
+	/*
+	 * scope = user: this namespace set is the user's, joined by every login
+	 * (helper/login.c); ending once its last login closed and it is being
+	 * ended, so that no new login joins it.
+	 */
+	bool scope_user;
+	bool ending;
+	/* private_tmp = user: its /tmp, /var/tmp and /dev/shm are the user's, for the next session to share. */
+	bool tmp_user;
+	/*
+	 * A login record of a scope = user set (file "<set>.<id>" beside the
+	 * set's): the set's id, and the PAM application, by pid and start time
+	 * (field 22 of /proc/PID/stat), so a recycled pid is not taken for it.
+	 */
+	char set[SESSION_ID_LEN + 1];
+	pid_t app_pid;
+	uint64_t app_start;
 	uint64_t started;	/* seconds since the epoch */
 	bool kill_on_logout;
 	uint64_t kill_grace_ms;
@@ -86,10 +103,33 @@ void state_unindex(int dirfd, uint64_t pidns);
  */
 int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
 /*
+ * The number of live logins of uid, for max_sessions: a session of scope =
+ * session is one, a scope = user set as many as its login records whose
+ * application runs (the others are removed on the way). Under the lock.
+ */
+int state_count_logins(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
+/* The same for one scope = user set. */
+int state_count_set_logins(int dirfd, const struct session_state *set, unsigned *ret,
+			   struct corral_err *err);
+/* The start time of pid (field 22 of /proc/PID/stat): with the pid, a process's identity. */
+int state_proc_start(pid_t pid, uint64_t *ret);
+/* Whether the PAM application of login record l runs (same pid, same start time); when unsure, yes. */
+bool state_app_alive(const struct session_state *l);
+/*
  * Whether the init s recorded still runs: the same pid in the same PID
  * namespace, not a zombie. When unsure, alive.
  */
 bool state_init_alive(const struct session_state *s);
 /* Whether session id of uid is live, as state_count() counts it (and reaps). */
 bool state_live(int dirfd, uid_t uid, const char *id);
+/* The state file of session id, and the files beside it named "<id>.*" (helper/login.c). */
 void state_remove(int dirfd, uid_t uid, const char *id);
+/* The file "<uid>/<name>" (a login record), read like a state file describing session id. */
+int state_read_name(int dirfd, uid_t uid, const char *name, const char *id,
+		    struct session_state *ret, struct corral_err *err);
+/* The same, from sessions/<uid> opened by the caller. */
+int state_read_name_at(int user_dirfd, const char *name, uid_t uid, const char *id,
+		       struct session_state *ret, struct corral_err *err);
+/* Write s as "<uid>/<name>" (a login record): no index entry. */
+int state_write_name(int dirfd, const struct session_state *s, const char *name,
+		     struct corral_err *err);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "helper.h"
+#include "login.h"
 #include "net-veth.h"
 #include "proto.h"
 #include "session-cgroup.h"
@@ -142,6 +143,67 @@ static int end_veth(const struct session_state *st, struct corral_err *err)
 	return veth_remove(host, err);
 }
 
+/*
+ * scope = user: the closing login's record goes; its application's cgroups
+ * come from it. Under the session lock, against joins: 1 when other logins
+ * remain, or the set lingers (the init, told under the lock, ends it once
+ * empty, unless a login joins first); 0 when this was the last login and the
+ * set is to end, marked ending so that no login joins it meanwhile.
+ */
+static int close_login(pid_t app, int state_fd, int pidfd, struct session_state *st,
+		       struct corral_err *err)
+{
+	_cleanup_close_ int lock = -EBADF;
+	struct session_state l;
+	unsigned left = 0;
+	int r;
+
+	r = state_lock(state_fd, &lock, err);
+	if (r < 0)
+		return r;
+	r = login_find_app(state_fd, st, app, &l, err);
+	if (r == 0)
+		r = err_set(err, -ESRCH, "Set %s has no login of process %d", st->id, (int)app);
+	if (r < 0)
+		return r;
+	login_remove(state_fd, &l);
+	memcpy(st->app_cgroups, l.app_cgroups, sizeof(st->app_cgroups));
+	(void)snprintf(st->service, sizeof(st->service), "%s", l.service);
+	(void)snprintf(st->tty, sizeof(st->tty), "%s", l.tty);
+	(void)snprintf(st->rhost, sizeof(st->rhost), "%s", l.rhost);
+	r = state_count_set_logins(state_fd, st, &left, err);
+	if (r < 0)
+		return r;
+	if (left > 0)
+		return 1;
+	if (!st->kill_on_logout) {
+		if (syscall(SYS_pidfd_send_signal, pidfd, SIGUSR1, NULL, 0) < 0)
+			return err_errno(err, -errno, "Failed to notify the init of set %s", st->id);
+		return 1;
+	}
+	st->ending = true;
+	return state_rewrite(state_fd, st, err);
+}
+
+/* A login of a set that goes on: only its application (and we) leave the set's cgroups. */
+static int close_kept(struct helper *h, const struct session_state *st, struct corral_err *err)
+{
+	struct session_cgroup cg = { 0 };
+	int r;
+
+	r = end_cgroup(&cg, h->peer_pid, st, true, err);
+	session_cgroup_done(&cg);
+	if (r < 0)
+		return r;
+	hlog(LOG_INFO,
+	     "session closed for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s "
+	     "scope=user init=%d (%s)",
+	     st->user, (unsigned)st->uid, st->service, st->tty, st->rhost, st->id,
+	     (int)st->init_pid, st->kill_on_logout ? "the set goes on with its other logins" :
+	     "linger: the set stays while it has logins or processes");
+	return 0;
+}
+
 static int close_session(struct helper *h, const struct proto_msg *req, int pidfd,
 			 struct corral_err *err)
 {
@@ -161,6 +223,11 @@ static int close_session(struct helper *h, const struct proto_msg *req, int pidf
 		hlog(LOG_INFO, "session %s of user '%s' had already ended",
 		     proto_str(req, PF_SESSION_ID), proto_str(req, PF_USER));
 		return 1;
+	}
+	if (r == 0 && st.scope_user) {
+		r = close_login(h->peer_pid, state_fd, pidfd, &st, err);
+		if (r == 1)
+			return close_kept(h, &st, err);
 	}
 	if (r == 0)
 		r = end_cgroup(&cg, h->peer_pid, &st, true, err);

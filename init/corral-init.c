@@ -15,6 +15,10 @@
  *     state directory) on the way out.
  * With --kill-on-abandon, an application that dies without closing the
  * session ends it at once: our exit makes the kernel SIGKILL the namespace.
+ * With --scope-user the session is a user's namespace set, joined by every
+ * login of the user: the fd after the cgroup fds is a listening socket on
+ * which the helper hands us the pidfd of each application that joins, and
+ * "the application is gone" means the last of them is.
  *
  * A uid-0 process without capabilities cannot signal the user's processes,
  * so graceful termination at logout is the helper's job, not ours.
@@ -32,8 +36,10 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <syslog.h>
 #include <time.h>
@@ -49,6 +55,7 @@
 #define FD_CGROUP 5	/* 5.. corral's cgroup root in each hierarchy it uses */
 #define MAX_CGROUP_FDS 8
 #define MAX_WATCH 64	/* processes whose parent lives outside the namespace */
+#define MAX_APPS 128	/* logins of a scope = user set: helper/login.h LOGINS_MAX */
 
 struct init {
 	char state_name[64];	/* "<uid>/<session id>" below FD_STATE */
@@ -58,7 +65,9 @@ struct init {
 	bool kill_on_abandon;
 	bool app_gone;
 	int sigfd;
-	int app_fd;
+	int listen_fd;		/* --scope-user: where joining applications come in; else -1 */
+	int app[MAX_APPS];	/* pidfds of the PAM applications */
+	unsigned n_app;
 	int watch[MAX_WATCH];	/* pidfds */
 	pid_t watch_pid[MAX_WATCH];
 	unsigned n_watch;
@@ -70,20 +79,33 @@ static _noreturn_ void die(const char *msg)
 	_exit(EXIT_FAILURE);
 }
 
+static int parse_flag(struct init *in, const char *arg)
+{
+	if (streq(arg, "--kill-on-abandon"))
+		in->kill_on_abandon = true;
+	else if (streq(arg, "--scope-user"))
+		in->listen_fd = 0;	/* placed after the cgroup fds, below */
+	else
+		return -EINVAL;
+	return 0;
+}
+
 static int parse_args(struct init *in, int argc, char **argv)
 {
 	uint32_t n;
 	uid_t uid;
 
-	/* corral-init UID SESSION-ID --cgroup-fds=N [--kill-on-abandon] */
-	if (argc < 4 || argc > 5 || parse_uid(argv[1], &uid) < 0 || strlen(argv[2]) != 16 ||
+	/* corral-init UID SESSION-ID --cgroup-fds=N [--kill-on-abandon] [--scope-user] */
+	if (argc < 4 || argc > 6 || parse_uid(argv[1], &uid) < 0 || strlen(argv[2]) != 16 ||
 	    strspn(argv[2], "0123456789abcdef") != 16 || strncmp(argv[3], "--cgroup-fds=", 13) != 0 ||
 	    parse_u32(argv[3] + 13, &n) < 0 || n > MAX_CGROUP_FDS)
 		return -EINVAL;
-	if (argc == 5 && !streq(argv[4], "--kill-on-abandon"))
-		return -EINVAL;
+	for (int i = 4; i < argc; i++)
+		if (parse_flag(in, argv[i]) < 0)
+			return -EINVAL;
 	in->n_cgroup_fds = n;
-	in->kill_on_abandon = argc == 5;
+	if (in->listen_fd == 0)
+		in->listen_fd = FD_CGROUP + (int)n;
 	(void)snprintf(in->uid, sizeof(in->uid), "%u", (unsigned)uid);
 	(void)snprintf(in->state_name, sizeof(in->state_name), "%s/%s", in->uid, argv[2]);
 	return 0;
@@ -273,6 +295,30 @@ static void note_pidns_entry(struct init *in)
 			       (unsigned long long)st.st_ino);
 }
 
+/* A set's socket and login records: "<session id>.*" beside the state (helper/login.h). */
+static void remove_companions(const struct init *in)
+{
+	const char *id = in->state_name + strlen(in->uid) + 1;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (in->listen_fd < 0)
+		return;
+	fd = openat(FD_STATE, in->uid, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)))
+		if (strncmp(de->d_name, id, 16) == 0 && de->d_name[16] == '.')
+			(void)unlinkat(dirfd(d), de->d_name, 0);
+	(void)closedir(d);
+}
+
 static _noreturn_ void finish(struct init *in, const char *why, bool expect_empty)
 {
 	int tries = 80;
@@ -283,6 +329,7 @@ static _noreturn_ void finish(struct init *in, const char *why, bool expect_empt
 	}
 	if (unlinkat(FD_STATE, in->state_name, 0) < 0 && errno != ENOENT)
 		syslog(LOG_WARNING, "Failed to remove state %s: %m, ignoring", in->state_name);
+	remove_companions(in);
 	(void)unlinkat(FD_STATE, in->uid, AT_REMOVEDIR);
 	/*
 	 * The session's cgroups are empty now (we live in corral's inits cgroup, not
@@ -335,10 +382,9 @@ static void drop_finished_watches(struct init *in, const struct pollfd *p)
 	in->n_watch = j;
 }
 
-static void app_gone(struct init *in)
+/* The last application is gone: none can fork into the session any more. */
+static void apps_gone(struct init *in)
 {
-	(void)close(in->app_fd);
-	in->app_fd = -EBADF;
 	in->app_gone = true;
 	if (in->kill_on_abandon) {
 		thaw_session(in);
@@ -346,27 +392,106 @@ static void app_gone(struct init *in)
 	}
 }
 
+/* p: the pollfds of the first n applications (those polled; a login may have joined since). */
+static void drop_finished_apps(struct init *in, const struct pollfd *p, unsigned n)
+{
+	unsigned j = 0, before = in->n_app;
+
+	for (unsigned i = 0; i < in->n_app; i++) {
+		if (i < n && p[i].revents) {
+			(void)close(in->app[i]);
+			continue;
+		}
+		in->app[j++] = in->app[i];
+	}
+	in->n_app = j;
+	if (before > 0 && j == 0)
+		apps_gone(in);
+}
+
+/* The pidfd passed with a one-byte message, or -1. */
+static int recv_pidfd(int sock)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cbuf;
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf.buf,
+		.msg_controllen = sizeof(cbuf.buf),
+	};
+	struct cmsghdr *c;
+	int fd = -1;
+
+	if (recvmsg(sock, &mh, MSG_CMSG_CLOEXEC) != 1 || (mh.msg_flags & (MSG_CTRUNC | MSG_TRUNC)))
+		return -1;
+	c = CMSG_FIRSTHDR(&mh);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (byte != 'a' && fd >= 0) {
+		(void)close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * A login joins (scope = user): the helper, which holds the session lock,
+ * waits for our answer before it lets the application go on, so we know of
+ * the application before it can fork into the session. Only root can reach
+ * the socket (root's 0700 directory).
+ */
+static void accept_login(struct init *in)
+{
+	int sock, fd;
+	char answer = 'f';
+
+	sock = accept4(in->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	if (sock < 0)
+		return;
+	(void)setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ 1, 0 },
+			 sizeof(struct timeval));
+	fd = recv_pidfd(sock);
+	if (fd >= 0 && in->n_app < MAX_APPS) {
+		in->app[in->n_app++] = fd;
+		in->app_gone = false;
+		answer = 'k';
+	} else if (fd >= 0) {
+		(void)close(fd);
+	}
+	if (fd >= 0)
+		(void)!write(sock, &answer, 1);
+	(void)close(sock);
+}
+
 static void run(struct init *in)
 {
-	struct pollfd p[MAX_WATCH + 2];
+	struct pollfd p[MAX_APPS + MAX_WATCH + 2];
 
 	for (;;) {
-		unsigned n = in->n_watch;
+		unsigned na = in->n_app, nw = in->n_watch;
 
-		for (unsigned i = 0; i < n; i++)
-			p[i] = (struct pollfd){ .fd = in->watch[i], .events = POLLIN };
-		p[n] = (struct pollfd){ .fd = in->sigfd, .events = POLLIN };
-		p[n + 1] = (struct pollfd){ .fd = in->app_gone ? -1 : in->app_fd, .events = POLLIN };
-		if (poll(p, n + 2, -1) < 0) {
+		for (unsigned i = 0; i < na; i++)
+			p[i] = (struct pollfd){ .fd = in->app[i], .events = POLLIN };
+		for (unsigned i = 0; i < nw; i++)
+			p[na + i] = (struct pollfd){ .fd = in->watch[i], .events = POLLIN };
+		p[na + nw] = (struct pollfd){ .fd = in->sigfd, .events = POLLIN };
+		p[na + nw + 1] = (struct pollfd){ .fd = in->listen_fd, .events = POLLIN };
+		if (poll(p, na + nw + 2, -1) < 0) {
 			if (errno != EINTR)
 				syslog(LOG_ERR, "poll failed: %m, retrying");
 			continue;
 		}
-		drop_finished_watches(in, p);
-		if (p[n].revents)
+		drop_finished_watches(in, p + na);
+		if (p[na + nw].revents)
 			handle_signals(in);
-		if (!in->app_gone && p[n + 1].revents)
-			app_gone(in);
+		/* Before the apps: one may join as another leaves. */
+		if (p[na + nw + 1].revents)
+			accept_login(in);
+		drop_finished_apps(in, p, na);
 		if (in->app_gone && session_empty(in))
 			finish(in, "no process left", true);
 	}
@@ -374,7 +499,7 @@ static void run(struct init *in)
 
 int main(int argc, char **argv)
 {
-	struct init in = { .app_fd = FD_APP, .sigfd = -EBADF };
+	struct init in = { .sigfd = -EBADF, .listen_fd = -1 };
 
 	openlog("corral-init", LOG_PID, LOG_AUTHPRIV);
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -388,6 +513,10 @@ int main(int argc, char **argv)
 	/* An invalid fd 3 means the application is already gone: start watching now. */
 	if (fcntl(FD_APP, F_GETFD) < 0)
 		in.app_gone = true;
+	else
+		in.app[in.n_app++] = FD_APP;
+	if (in.listen_fd >= 0 && fcntl(in.listen_fd, F_GETFD) < 0)
+		die("corral-init --scope-user needs the set's socket");
 	run(&in);
 	return EXIT_FAILURE;
 }

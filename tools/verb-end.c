@@ -23,6 +23,7 @@
 
 #include "cgroup.h"
 #include "corralctl.h"
+#include "login.h"
 #include "parse-util.h"
 #include "session-cgroup.h"
 #include "spawn-init.h"
@@ -77,6 +78,19 @@ int ctl_open_init(const struct session_state *st, int *ret_pidfd, struct corral_
 	return 0;
 }
 
+/* Where the application pid came from: its login's record in a scope = user set. */
+static const char *app_cgroups_of(const struct session_state *st, pid_t pid,
+				  struct session_state *login)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	_cleanup_close_ int fd = -EBADF;
+
+	if (st->scope_user && state_open_dir((uid_t)-1, &fd, &ignored) == 0 &&
+	    login_find_app(fd, st, pid, login, &ignored) > 0)
+		return login->app_cgroups;
+	return st->app_cgroups;
+}
+
 /* Processes in the session's cgroups outside its PID namespace go back where the application was. */
 static int hand_back_app(struct session_cgroup *sc, const struct session_state *st,
 			 struct corral_err *err)
@@ -92,11 +106,13 @@ static int hand_back_app(struct session_cgroup *sc, const struct session_state *
 		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct corral_err gone = CORRAL_ERR_INIT;
+		struct session_state login;
 		uint64_t ino;
 
 		if (ns_inode(pids[i], "pid", &ino, &gone) < 0 || ino == st->pidns)
 			continue;
-		r = session_cgroup_release_app(sc, pids[i], st->app_cgroups, err);
+
+		r = session_cgroup_release_app(sc, pids[i], app_cgroups_of(st, pids[i], &login), err);
 		if (r < 0 && r != -ESRCH)
 			return r;
 		err_clear(err);
@@ -148,6 +164,23 @@ static int end_processes(struct session_cgroup *sc, const struct session_state *
 	return sc->created ? session_cgroup_end(sc, err) : 0;
 }
 
+/*
+ * A user's set: no login may join it while it ends (helper/login.h). Under
+ * the session lock, like the joins.
+ */
+static void mark_ending(const struct session_state *st)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	_cleanup_close_ int fd = -EBADF, lock = -EBADF;
+	struct session_state s = *st;
+
+	if (!st->scope_user || state_open_dir((uid_t)-1, &fd, &ignored) < 0 ||
+	    state_lock(fd, &lock, &ignored) < 0)
+		return;
+	s.ending = true;
+	(void)state_rewrite(fd, &s, &ignored);
+}
+
 static int end_one(const struct session_state *st, void *data)
 {
 	struct corral_err err = CORRAL_ERR_INIT;
@@ -159,8 +192,10 @@ static int end_one(const struct session_state *st, void *data)
 
 	(void)data;
 	r = ctl_open_init(st, &pidfd, &err);
-	if (r == 0)
+	if (r == 0) {
+		mark_ending(st);
 		r = end_processes(&sc, st, pidfd, &acct, &err);
+	}
 	session_cgroup_done(&sc);
 	if (r < 0) {
 		syslog(LOG_ERR, "Failed to end session %s of user '%s': %s", st->id, st->user,

@@ -34,6 +34,7 @@ const char verb_list_details[] =
 	"Options:\n"
 	"  --json  one JSON array of objects, keys: session, user, uid, init_pid,\n"
 	"          started (seconds since the epoch), service, tty, rhost, network,\n"
+	"          scope (session or user), logins (scope user: its live logins),\n"
 	"          memory_bytes, memory_max_bytes, pids, pids_max, cpu_seconds,\n"
 	"          frozen;\n"
 	"          null is no cap, a key left out is not counted on this host\n"
@@ -99,6 +100,19 @@ static void json_num(const char *key, bool has, uint64_t v)
 		printf(",\"%s\":%llu", key, (unsigned long long)v);
 }
 
+/* The live logins of a scope = user set; 0 when they cannot be counted. */
+static unsigned logins_of(const struct session_state *st)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	_cleanup_close_ int fd = -EBADF;
+	unsigned n = 0;
+
+	if (state_open_dir((uid_t)-1, &fd, &ignored) < 0 ||
+	    state_count_set_logins(fd, st, &n, &ignored) < 0)
+		return 0;
+	return n;
+}
+
 static void print_json(const struct list_ctx *l, const struct session_state *st,
 		       const struct cg_session_now *u, const char *net)
 {
@@ -115,6 +129,9 @@ static void print_json(const struct list_ctx *l, const struct session_state *st,
 	json_str("rhost", st->rhost);
 	putchar(',');
 	json_str("network", net);
+	printf(",\"scope\":\"%s\"", st->scope_user ? "user" : "session");
+	if (st->scope_user)
+		printf(",\"logins\":%u", logins_of(st));
 	json_num("memory_bytes", u->has_memory, u->memory);
 	json_num("memory_max_bytes", u->has_memory_max, u->memory_max);
 	json_num("pids", u->has_pids, u->pids);

@@ -17,6 +17,7 @@
 #include "cgroup.h"
 #include "corralctl.h"
 #include "fd-util.h"
+#include "login.h"
 #include "parse-util.h"
 #include "spawn-init.h"
 
@@ -201,6 +202,39 @@ static void show_limits(const struct session_state *st)
 	}
 }
 
+static int show_login(const struct session_state *l, void *data)
+{
+	char when[32] = "?";
+	time_t t = (time_t)l->started;
+
+	(*(unsigned *)data)++;
+	(void)strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&t));
+	printf("    %s  %s  application pid %d  ", l->id, when, (int)l->app_pid);
+	print_safe(stdout, l->service[0] ? l->service : "-");
+	putchar(' ');
+	print_safe(stdout, l->tty[0] ? l->tty : "-");
+	putchar(' ');
+	print_safe(stdout, l->rhost[0] ? l->rhost : "-");
+	putchar('\n');
+	return 0;
+}
+
+/* scope = user: the set's logins, each with its PAM application. */
+static void show_logins(const struct session_state *st)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	_cleanup_close_ int fd = -EBADF;
+	unsigned n = 0;
+
+	printf("  %-12s user (one namespace set for all of the user's logins)\n", "scope:");
+	printf("  %-12s\n", "logins:");
+	if (state_open_dir((uid_t)-1, &fd, &err) < 0 ||
+	    login_for_each(fd, st, show_login, &n, &err) < 0)
+		printf("    ? (%s)\n", err.msg);
+	else if (n == 0)
+		printf("    none (the set lingers while it has processes)\n");
+}
+
 static int show_session(const struct session_state *st, void *data)
 {
 	char buf[64];
@@ -217,11 +251,15 @@ static int show_session(const struct session_state *st, void *data)
 	printf("  %-12s pid %d, PID namespace %" PRIu64 "\n", "init:", (int)st->init_pid,
 	       st->pidns);
 	field("network:", ctl_network_of(st, buf, sizeof(buf)));
+	if (st->scope_user)
+		show_logins(st);
 	if (st->kill_on_logout)
-		printf("  %-12s end every process (SIGTERM, SIGKILL after %" PRIu64 " ms)\n",
-		       "at logout:", st->kill_grace_ms);
+		printf("  %-12s end every process (SIGTERM, SIGKILL after %" PRIu64 " ms)%s\n",
+		       "at logout:", st->kill_grace_ms, st->scope_user ? " after the last login" : "");
 	else
-		field("at logout:", "leave processes running (kill_on_logout = no)");
+		field("at logout:", st->scope_user ?
+			      "leave processes running after the last login (linger = yes)" :
+			      "leave processes running (kill_on_logout = no)");
 	show_limits(st);
 	show_cgroup(st);
 	return EXIT_SUCCESS;

@@ -215,6 +215,31 @@ like "$(cat "$TL_LOG")" "corral-init.*session $sid ended \\(the PAM application 
 check "killed monitor: the client's connection ends" -- tl_wait_for 10 gone "$client"
 wait "$client" 2>/dev/null
 
+# --- scope = user: every login joins the user's one machine ------------------------------
+tl_conf '[defaults]' 'hostname = %u-ssh' 'kill_grace = 1s' 'scope = user' 'private_tmp = user'
+"${SSH[@]}" "$alice@127.0.0.1" 'echo "pidns=$(readlink /proc/self/ns/pid)"; echo vps > /tmp/vps;
+	tmux new-session -d -s vps "sleep 1000"; exec sleep 1000' </dev/null > "$TL_WORK/u1" 2>&1 &
+u1=$!
+TL_PIDS+=("$u1")
+check "scope = user: a first ssh login is up" -- tl_wait_for 15 grep -q '^pidns=' "$TL_WORK/u1"
+out=$(rssh "$alice" 'echo "pidns=$(readlink /proc/self/ns/pid)"; echo "tmp=$(cat /tmp/vps)";
+	tmux has-session -t vps && echo tmux=yes; echo --ps; ps -e -o pid=,comm=' </dev/null 2>&1)
+is $? 0 "scope = user: a second ssh login succeeds"
+is "$(get pidns)" "$(sed -n 's/^pidns=//p' "$TL_WORK/u1")" \
+	"scope = user: the second ssh login is in the first one's PID namespace"
+is "$(get tmp)" vps "scope = user: /tmp is shared between the two ssh logins"
+is "$(get tmux)" yes "scope = user: tmux has-session over ssh finds the other login's tmux"
+like "$(ps_list "$out")" "tmux:" "scope = user: ps -e shows the other login's tmux server"
+out=$(printf 'ls -1 /tmp\n' | timeout 60 sftp -F /dev/null -i "$ssh_dir/client_key" -P "$port" \
+	-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \
+	-b - "$alice@127.0.0.1" 2>&1)
+like "$out" '/tmp/vps' "scope = user: an sftp login sees the set's /tmp"
+is "$(cat /tmp/vps 2>/dev/null)" "" "scope = user: the set's /tmp is not the host's"
+kill -TERM "$u1"
+wait "$u1" 2>/dev/null
+check "scope = user: after the last logout no process of the user is left" -- tl_wait_for 10 no_procs "$alice"
+check "scope = user: ... and no state" -- tl_wait_for 5 test ! -e "/run/corral/sessions/$auid"
+
 # --- an exempt user ------------------------------------------------------------------------------
 tl_conf '[global]' "exempt_users = root $bob" '[defaults]' 'hostname = %u-ssh'
 out=$(rssh "$bob" 'echo "pidns=$(readlink /proc/self/ns/pid)"; echo "pid1=$(cat /proc/1/comm)"' </dev/null 2>&1)
