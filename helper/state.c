@@ -209,6 +209,28 @@ static int add_line(char *field, size_t size, const char *v)
 	return 0;
 }
 
+/* The keys of scope = user sets and their login records (login.h); 1: not one of them. */
+static int parse_set_line(struct session_state *s, const char *key, const char *v)
+{
+	if (streq(key, "scope")) {
+		s->scope_user = streq(v, "user");
+		return s->scope_user || streq(v, "session") ? 0 : -EINVAL;
+	}
+	if (streq(key, "private_tmp")) {
+		s->tmp_user = true;
+		return streq(v, "user") ? 0 : -EINVAL;
+	}
+	if (streq(key, "ending"))
+		return parse_bool(v, &s->ending);
+	if (streq(key, "set"))
+		return state_valid_id(v) ? copy_str(s->set, sizeof(s->set), v) : -EINVAL;
+	if (streq(key, "app_pid"))
+		return parse_pid(v, &s->app_pid);
+	if (streq(key, "app_start"))
+		return parse_u64(v, &s->app_start);
+	return 1;
+}
+
 static int parse_line(struct session_state *s, const char *key, const char *v)
 {
 	uint64_t u;
@@ -236,22 +258,6 @@ static int parse_line(struct session_state *s, const char *key, const char *v)
 		return parse_bool(v, &s->kill_on_logout);
 	if (streq(key, "kill_grace_ms"))
 		return parse_u64(v, &s->kill_grace_ms);
-	if (streq(key, "scope")) {
-		s->scope_user = streq(v, "user");
-		return s->scope_user || streq(v, "session") ? 0 : -EINVAL;
-	}
-	if (streq(key, "private_tmp")) {
-		s->tmp_user = true;
-		return streq(v, "user") ? 0 : -EINVAL;
-	}
-	if (streq(key, "ending"))
-		return parse_bool(v, &s->ending);
-	if (streq(key, "set"))
-		return state_valid_id(v) ? copy_str(s->set, sizeof(s->set), v) : -EINVAL;
-	if (streq(key, "app_pid"))
-		return parse_pid(v, &s->app_pid);
-	if (streq(key, "app_start"))
-		return parse_u64(v, &s->app_start);
 	if (streq(key, "cgroup_root"))
 		return copy_str(s->cgroup_root, sizeof(s->cgroup_root), v);
 	if (streq(key, "app_cgroup"))
@@ -262,7 +268,8 @@ static int parse_line(struct session_state *s, const char *key, const char *v)
 		r = parse_u64(v, &u);
 		return r < 0 ? r : u == 1 ? 0 : -EPROTO;
 	}
-	return -EINVAL;
+	r = parse_set_line(s, key, v);
+	return r == 1 ? -EINVAL : r;
 }
 
 int state_parse(char *text, const char *path, uid_t uid, const char *id,
@@ -452,7 +459,7 @@ int state_proc_start(pid_t pid, uint64_t *ret)
 
 bool state_app_alive(const struct session_state *login)
 {
-	uint64_t start;
+	uint64_t start = 0;
 	int r = state_proc_start(login->app_pid, &start);
 
 	if (r == -ENOENT || r == -ESRCH)

@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_str(s.cgroup_root, sizeof(s.cgroup_root), "cgroup_root");
 		check_str(s.app_cgroups, sizeof(s.app_cgroups), "app_cgroups");
 		check_str(s.limits, sizeof(s.limits), "limits");
+		check_str(s.set, sizeof(s.set), "set");
+		fuzz_check(!s.set[0] || state_valid_id(s.set), "accepted a set id that is not one");
 	}
 	free(text);
 	return 0;
