@@ -23,21 +23,14 @@
 
 int login_find_set(int state_fd, uid_t uid, struct session_state *ret, struct corral_err *err)
 {
-	char name[DECIMAL_STR_MAX(uid_t)];
 	struct dirent *de;
-	int fd, found = 0;
-	DIR *d;
+	int found = 0;
+	DIR *d = state_opendir_user(state_fd, uid);
 
-	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	fd = openat(state_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
+	if (!d && errno == ENOENT)
 		return 0;
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		int r = err_errno(err, -errno, "Failed to list the sessions of uid %s", name);
-
-		(void)close_nointr_keep_errno(fd);
-		return r;
-	}
+	if (!d)
+		return err_errno(err, -errno, "Failed to list the sessions of uid %u", (unsigned)uid);
 	while (!found && (de = readdir(d))) {
 		struct corral_err e = CORRAL_ERR_INIT;
 
@@ -197,25 +190,18 @@ int login_for_each(int state_fd, const struct session_state *set,
 		   int (*cb)(const struct session_state *l, void *data), void *data,
 		   struct corral_err *err)
 {
-	char name[DECIMAL_STR_MAX(uid_t)];
 	struct dirent *de;
-	int fd, r = 0;
-	DIR *d;
+	int r = 0;
+	DIR *d = state_opendir_user(state_fd, set->uid);
 
-	(void)snprintf(name, sizeof(name), "%u", (unsigned)set->uid);
-	fd = openat(state_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		r = err_errno(err, -errno, "Failed to list the logins of set %s", set->id);
-		(void)close_nointr_keep_errno(fd);
-		return r;
-	}
+	if (!d)
+		return err_errno(err, -errno, "Failed to list the logins of set %s", set->id);
 	while (r == 0 && (de = readdir(d))) {
 		struct corral_err e = CORRAL_ERR_INIT;
 		const char *id = de->d_name + SESSION_ID_LEN + 1;
 		struct session_state l;
 
-		if (strncmp(de->d_name, set->id, SESSION_ID_LEN) != 0 ||
-		    de->d_name[SESSION_ID_LEN] != '.' || !state_valid_id(id) ||
+		if (!state_login_name(de->d_name, set->id) ||
 		    state_read_name_at(dirfd(d), de->d_name, set->uid, id, &l, &e) < 0 ||
 		    !state_app_alive(&l))
 			continue;

@@ -6,12 +6,9 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <sys/sysinfo.h>
-#include <unistd.h>
 
-#include "macro.h"
 #include "session-tmp.h"
 
 /* tmp_size as bytes: a percentage (hundredths of one) is of this host's RAM. */
@@ -35,17 +32,12 @@ static int size_of(const struct policy_limit *l, char *buf, size_t size, struct 
 /* A live session of uid with private_tmp = user, other than the one being made. */
 static int find_donor(int state_fd, uid_t uid, struct session_state *ret)
 {
-	char name[DECIMAL_STR_MAX(uid_t)];
 	struct dirent *de;
-	int fd, found = 0;
-	DIR *d;
+	int found = 0;
+	DIR *d = state_opendir_user(state_fd, uid);
 
-	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	fd = openat(state_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		(void)close_nointr_keep_errno(fd);
+	if (!d)
 		return 0;
-	}
 	while (!found && (de = readdir(d))) {
 		struct corral_err e = CORRAL_ERR_INIT;
 

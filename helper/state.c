@@ -87,6 +87,22 @@ static void state_path(char *buf, size_t size, uid_t uid, const char *id)
 	(void)snprintf(buf, size, "%u/%s", (unsigned)uid, id);
 }
 
+DIR *state_opendir_user(int sessions_fd, uid_t uid)
+{
+	char name[DECIMAL_STR_MAX(uid_t)];
+	DIR *d;
+	int fd;
+
+	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
+	fd = openat(sessions_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	d = fdopendir(fd);
+	if (!d)
+		(void)close_nointr_keep_errno(fd);
+	return d;
+}
+
 static int write_once(int dirfd, const struct session_state *s, const char *name,
 		      const char *buf, size_t len, struct corral_err *err)
 {
@@ -348,20 +364,11 @@ static bool belongs_to(const char *name, const char *id)
 /* The files of session id beside its state: its login records and its set's socket. */
 static void remove_companions(int sessions_fd, uid_t uid, const char *id)
 {
-	char user[DECIMAL_STR_MAX(uid_t)];
 	struct dirent *de;
-	DIR *d;
-	int fd;
+	DIR *d = state_opendir_user(sessions_fd, uid);
 
-	(void)snprintf(user, sizeof(user), "%u", (unsigned)uid);
-	fd = openat(sessions_fd, user, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (!d)
 		return;
-	d = fdopendir(fd);
-	if (!d) {
-		(void)close(fd);
-		return;
-	}
 	while ((de = readdir(d)))
 		if (belongs_to(de->d_name, id))
 			(void)unlinkat(dirfd(d), de->d_name, 0);
@@ -467,83 +474,61 @@ bool state_app_alive(const struct session_state *login)
 	return r < 0 || start == login->app_start;	/* when unsure, alive */
 }
 
-/* A login record: "<set id>.<login id>". */
-static bool login_name(const char *name, const char *set)
+bool state_login_name(const char *name, const char *set)
 {
 	return strncmp(name, set, SESSION_ID_LEN) == 0 && name[SESSION_ID_LEN] == '.' &&
 	       state_valid_id(name + SESSION_ID_LEN + 1);
 }
 
 /* The live logins of set s; the records of applications that are gone are removed. */
-static unsigned count_logins(int user_fd, const struct session_state *s)
+static unsigned count_logins(int sessions_fd, const struct session_state *s)
 {
 	struct dirent *de;
 	unsigned n = 0;
-	DIR *d;
-	int fd;
+	DIR *d = state_opendir_user(sessions_fd, s->uid);
 
-	fd = openat(user_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		(void)close_nointr_keep_errno(fd);
+	if (!d)
 		return 1;	/* when unsure, one */
-	}
 	while ((de = readdir(d))) {
 		struct corral_err e = CORRAL_ERR_INIT;
 		struct session_state l;
 
-		if (!login_name(de->d_name, s->id))
+		if (!state_login_name(de->d_name, s->id))
 			continue;
-		if (state_read_name_at(user_fd, de->d_name, s->uid, de->d_name + SESSION_ID_LEN + 1,
+		if (state_read_name_at(dirfd(d), de->d_name, s->uid, de->d_name + SESSION_ID_LEN + 1,
 				       &l, &e) < 0 || state_app_alive(&l))
 			n++;
 		else
-			(void)unlinkat(user_fd, de->d_name, 0);
+			(void)unlinkat(dirfd(d), de->d_name, 0);
 	}
 	(void)closedir(d);
 	return n;
 }
 
-int state_count_set_logins(int dirfd, const struct session_state *set, unsigned *ret,
-			   struct corral_err *err)
+unsigned state_count_set_logins(int dirfd, const struct session_state *set)
 {
-	char name[DECIMAL_STR_MAX(uid_t)];
-	_cleanup_close_ int fd = -EBADF;
-
-	(void)snprintf(name, sizeof(name), "%u", (unsigned)set->uid);
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return err_errno(err, -errno, "Failed to list the logins of set %s", set->id);
-	*ret = count_logins(fd, set);
-	return 0;
+	return count_logins(dirfd, set);
 }
 
 static int count(int sessions_fd, uid_t uid, bool logins, unsigned *ret, struct corral_err *err)
 {
-	char name[DECIMAL_STR_MAX(uid_t)];
 	struct dirent *de;
 	unsigned n = 0;
-	DIR *d;
-	int fd;
+	DIR *d = state_opendir_user(sessions_fd, uid);
 
-	(void)snprintf(name, sizeof(name), "%u", (unsigned)uid);
-	fd = openat(sessions_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT) {
+	if (!d && errno == ENOENT) {
 		*ret = 0;
 		return 0;
 	}
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		int r = err_errno(err, -errno, "Failed to list the sessions of uid %s", name);
-
-		(void)close_nointr_keep_errno(fd);
-		return r;
-	}
+	if (!d)
+		return err_errno(err, -errno, "Failed to list the sessions of uid %u", (unsigned)uid);
 	while ((de = readdir(d))) {
 		struct session_state s;
 
 		if (!state_valid_id(de->d_name) ||
 		    !live_or_reap(sessions_fd, dirfd(d), uid, de->d_name, &s))
 			continue;
-		n += logins && s.scope_user ? count_logins(dirfd(d), &s) : 1;
+		n += logins && s.scope_user ? count_logins(sessions_fd, &s) : 1;
 	}
 	(void)closedir(d);
 	*ret = n;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -108,9 +109,8 @@ int state_count(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
  * application runs (the others are removed on the way). Under the lock.
  */
 int state_count_logins(int dirfd, uid_t uid, unsigned *ret, struct corral_err *err);
-/* The same for one scope = user set. */
-int state_count_set_logins(int dirfd, const struct session_state *set, unsigned *ret,
-			   struct corral_err *err);
+/* The same for one scope = user set (when its logins cannot be listed: 1). */
+unsigned state_count_set_logins(int dirfd, const struct session_state *set);
 /* The start time of pid (field 22 of /proc/PID/stat): with the pid, a process's identity. */
 int state_proc_start(pid_t pid, uint64_t *ret);
 /* Whether the PAM application of login record l runs (same pid, same start time); when unsure, yes. */
@@ -127,6 +127,10 @@ void state_remove(int dirfd, uid_t uid, const char *id);
 /* The file "<uid>/<name>" (a login record), read like a state file describing session id. */
 int state_read_name(int dirfd, uid_t uid, const char *name, const char *id,
 		    struct session_state *ret, struct corral_err *err);
+/* sessions/<uid>, to list; NULL with errno set (ENOENT: the user has no session). */
+DIR *state_opendir_user(int sessions_fd, uid_t uid);
+/* Whether name is a login record of set: "<set>.<login id>" (login.h). */
+bool state_login_name(const char *name, const char *set);
 /* The same, from sessions/<uid> opened by the caller. */
 int state_read_name_at(int user_dirfd, const char *name, uid_t uid, const char *id,
 		       struct session_state *ret, struct corral_err *err);

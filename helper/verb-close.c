@@ -155,7 +155,6 @@ static int close_login(pid_t app, int state_fd, int pidfd, struct session_state 
 {
 	_cleanup_close_ int lock = -EBADF;
 	struct session_state l;
-	unsigned left = 0;
 	int r;
 
 	r = state_lock(state_fd, &lock, err);
@@ -171,10 +170,7 @@ static int close_login(pid_t app, int state_fd, int pidfd, struct session_state 
 	(void)snprintf(st->service, sizeof(st->service), "%s", l.service);
 	(void)snprintf(st->tty, sizeof(st->tty), "%s", l.tty);
 	(void)snprintf(st->rhost, sizeof(st->rhost), "%s", l.rhost);
-	r = state_count_set_logins(state_fd, st, &left, err);
-	if (r < 0)
-		return r;
-	if (left > 0)
+	if (state_count_set_logins(state_fd, st) > 0)
 		return 1;
 	if (!st->kill_on_logout) {
 		if (syscall(SYS_pidfd_send_signal, pidfd, SIGUSR1, NULL, 0) < 0)

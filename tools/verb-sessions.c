@@ -105,12 +105,10 @@ static unsigned logins_of(const struct session_state *st)
 {
 	struct corral_err ignored = CORRAL_ERR_INIT;
 	_cleanup_close_ int fd = -EBADF;
-	unsigned n = 0;
 
-	if (state_open_dir((uid_t)-1, &fd, &ignored) < 0 ||
-	    state_count_set_logins(fd, st, &n, &ignored) < 0)
+	if (state_open_dir((uid_t)-1, &fd, &ignored) < 0)
 		return 0;
-	return n;
+	return state_count_set_logins(fd, st);
 }
 
 static void print_json(const struct list_ctx *l, const struct session_state *st,
