@@ -16,6 +16,7 @@ PAM_STACKS = [
     ("corral-lim", "corral, namespaces + cgroups + limits"),
     ("corral-net", "corral, limits + network = loopback"),
     ("corral-veth", "corral, limits + network = veth"),
+    ("corral-tmp", "corral, limits + private_tmp = session"),
     ("pam_namespace", "pam_namespace (/tmp per user)"),
     ("pam_cgfs", "pam_cgfs (freezer,memory,name=systemd)"),
 ]
@@ -166,8 +167,8 @@ def split(s):
 
 def ratios(s):
     rows = []
-    for name in ["corral-nolim", "corral-lim", "corral-net", "corral-veth", "pam_namespace",
-                 "pam_cgfs"]:
+    for name in ["corral-nolim", "corral-lim", "corral-net", "corral-veth", "corral-tmp",
+                 "pam_namespace", "pam_cgfs"]:
         a = added(s, name)
         rows.append([name, ms(a)] + [f"{a / added(s, x):.2f}" for x in ANCHORS])
     return table(["stack", "added median ms"] + [f"/ {x}'s added" for x in ANCHORS], rows)

@@ -109,6 +109,21 @@ kill "$app" 2>/dev/null; wait "$app" 2>/dev/null
 tl_wait_for 5 sh -c "! ip link show cr$auid >/dev/null 2>&1"
 ok $? "veth: the first session's end removes its veth"
 
+# scope = user: a second login joins the set, and its eth0, instead of being refused.
+conf_veth 'scope = user'
+tl_login_bg "$alice" -- sleep 30
+app=$TL_BG
+tl_wait_for 10 ip link show "cr$auid" >/dev/null 2>&1
+out=$(tl_login "$alice" -- /bin/bash -c "$probe" 2>&1)
+is $? 0 "veth, scope = user: a second login of the user joins the set"
+is "$(get addr)" "$(addr_of "$auid")/24" "veth, scope = user: the second login has the set's eth0 and address"
+is "$(get server)" "bridge $(addr_of "$auid")" "veth, scope = user: ... and reaches the server through it"
+is "$(ip -o link show master "$br" | grep -c "cr$auid@")" 1 "veth, scope = user: still one host end for the user"
+kill "$app" 2>/dev/null; wait "$app" 2>/dev/null
+tl_wait_for 5 sh -c "! ip link show cr$auid >/dev/null 2>&1"
+ok $? "veth, scope = user: the set's end removes its veth"
+conf_veth
+
 # Another user on alice's address (uid + 253 in a /24): refused, naming alice's uid.
 cuid=$((auid + 253))
 if ! getent passwd "$cuid" >/dev/null; then
