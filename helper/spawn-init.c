@@ -167,14 +167,16 @@ static int setup_hostname(const char *hostname, uint64_t host_uts, struct corral
  * 5.. = corral's cgroup root in each hierarchy, then the set's socket
  * (scope = user), and sync_fd.
  */
-static int setup_fds(const struct init_spec *spec, int *sync_fd, struct corral_err *err)
+static int setup_fds(const struct init_spec *spec, int *sync_fd, int *exe_fd,
+		     struct corral_err *err)
 {
-	int keep[4 + INIT_CG_FDS_MAX], cg[INIT_CG_FDS_MAX + 1], app, state, sync, null;
+	int keep[5 + INIT_CG_FDS_MAX], cg[INIT_CG_FDS_MAX + 1], app, state, sync, exe, null;
 	unsigned n = spec->n_cg_root_fds;
 
 	app = fcntl(spec->app_pidfd, F_DUPFD_CLOEXEC, HIGH_FD);
 	state = fcntl(spec->state_fd, F_DUPFD_CLOEXEC, HIGH_FD);
 	sync = fcntl(*sync_fd, F_DUPFD_CLOEXEC, HIGH_FD);
+	exe = fcntl(*exe_fd, F_DUPFD_CLOEXEC, HIGH_FD);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	for (unsigned i = 0; i < n; i++)
 		if ((cg[i] = fcntl(spec->cg_root_fds[i], F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
@@ -182,7 +184,7 @@ static int setup_fds(const struct init_spec *spec, int *sync_fd, struct corral_e
 	/* The socket goes right after the cgroup fds: one more to move and keep. */
 	if (spec->listen_fd >= 0 && (cg[n++] = fcntl(spec->listen_fd, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
 		app = -1;
-	if (app < 0 || state < 0 || sync < 0 || null < 0)
+	if (app < 0 || state < 0 || sync < 0 || exe < 0 || null < 0)
 		return err_errno(err, -errno, "Failed to duplicate file descriptors");
 	for (int fd = 0; fd <= 2; fd++)
 		if (dup3(null, fd, 0) < 0)
@@ -193,12 +195,14 @@ static int setup_fds(const struct init_spec *spec, int *sync_fd, struct corral_e
 		if (fd_move_to(cg[i], INIT_FD_CGROUP + (int)i, err) < 0)
 			return err->code;
 	*sync_fd = sync;
+	*exe_fd = exe;
 	keep[0] = INIT_FD_APP;
 	keep[1] = INIT_FD_STATE;
 	keep[2] = sync;
+	keep[3] = exe;
 	for (unsigned i = 0; i < n; i++)
-		keep[3 + i] = INIT_FD_CGROUP + (int)i;
-	return fd_close_all_but(keep, 3 + n, err);
+		keep[4 + i] = INIT_FD_CGROUP + (int)i;
+	return fd_close_all_but(keep, 4 + n, err);
 }
 
 /*
@@ -244,7 +248,13 @@ static _noreturn_ void child_fail(int sync_fd, const struct corral_err *err)
 	_exit(127);
 }
 
-static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, uint64_t host_uts)
+/*
+ * exe_fd: the init's binary, opened before any mount of ours: exec'd by fd, so
+ * a private /tmp (an init under /tmp, as in a build tree) or any other mount
+ * made here cannot change what runs.
+ */
+static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, int exe_fd,
+				  uint64_t host_uts)
 {
 	struct corral_err err = CORRAL_ERR_INIT;
 	char uid[DECIMAL_STR_MAX(uid_t)], cg[sizeof("--cgroup-fds=") + DECIMAL_STR_MAX(unsigned)];
@@ -272,9 +282,10 @@ static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, uin
 	if (setup_network(spec, sync_fd, &err) < 0 || enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
 	    mount_cgroup_view(spec->cg_host, &err) < 0 ||
 	    (spec->tmp && private_tmp_mount(spec->tmp, &err) < 0) ||
-	    setup_hostname(spec->hostname, host_uts, &err) < 0 || setup_fds(spec, &sync_fd, &err) < 0)
+	    setup_hostname(spec->hostname, host_uts, &err) < 0 ||
+	    setup_fds(spec, &sync_fd, &exe_fd, &err) < 0)
 		child_fail(sync_fd, &err);
-	execve(spec->init_path, argv, envp);
+	(void)syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
 	err_errno(&err, -errno, "Failed to execute %s", spec->init_path);
 	child_fail(sync_fd, &err);
 }
@@ -314,7 +325,7 @@ static int unified_session_fd(const struct init_spec *spec)
 int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 	       struct corral_err *err)
 {
-	_cleanup_close_ int pidfd = -EBADF;
+	_cleanup_close_ int pidfd = -EBADF, exe = -EBADF;
 	int sync[2];
 	uint64_t host_uts = 0;
 	pid_t pid;
@@ -323,13 +334,16 @@ int init_spawn(const struct init_spec *spec, int *ret_pidfd, pid_t *ret_pid,
 	r = ns_inode(0, "uts", &host_uts, err);
 	if (r < 0)
 		return r;
+	exe = open(spec->init_path, O_PATH | O_CLOEXEC);
+	if (exe < 0)
+		return err_errno(err, -errno, "Failed to open %s", spec->init_path);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
 		return err_errno(err, -errno, "Failed to create a socket pair");
 	pid = clone_pidfd(SESSION_NS_FLAGS | (spec->net_loopback || spec->veth ? CLONE_NEWNET : 0),
 			  unified_session_fd(spec), &pidfd);
 	if (pid == 0) {
 		(void)close(sync[0]);
-		child_main(spec, sync[1], host_uts);
+		child_main(spec, sync[1], exe, host_uts);
 	}
 	(void)close(sync[1]);
 	if (pid < 0) {
