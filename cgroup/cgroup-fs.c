@@ -14,11 +14,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cgroup-internal.h"
+#include "fd-util.h"
 #include "macro.h"
 
 #define RESOLVE_STRICT \
@@ -27,23 +27,6 @@
 static bool name_ok(const char *name)
 {
 	return name[0] && !strchr(name, '/') && !streq(name, ".") && !streq(name, "..");
-}
-
-/* openat2 when the kernel has it, remembered; openat with O_NOFOLLOW otherwise. */
-static int open_beneath(int dirfd, const char *name, int flags)
-{
-	static bool no_openat2;
-	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_STRICT };
-	int fd;
-
-	if (!no_openat2) {
-		fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-		if (fd >= 0 || errno != ENOSYS)
-			return fd;
-		/* FIXME: dead code once Linux 5.6 is the floor. */
-		no_openat2 = true;
-	}
-	return openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW);
 }
 
 int cg_fs_check(int fd, int version, const char *what, struct corral_err *err)
@@ -71,7 +54,7 @@ int cg_dir_open(int parent, const char *name, bool create, int *ret_fd, struct c
 		return err_set(err, -EINVAL, "Invalid cgroup name '%.64s'", name);
 	if (create && mkdirat(parent, name, 0755) < 0 && errno != EEXIST)
 		return err_errno(err, -errno, "Failed to create cgroup %s", name);
-	fd = open_beneath(parent, name, O_PATH | O_DIRECTORY);
+	fd = fd_open_beneath(parent, name, O_PATH | O_DIRECTORY, RESOLVE_STRICT);
 	if (fd < 0)
 		return err_errno(err, -errno, "Failed to open cgroup %s", name);
 	r = fstatfs(fd, &sfs) < 0 ? -errno : 0;
@@ -109,7 +92,7 @@ int cg_dir_walk(int top, const char *const *names, size_t n, bool create, int *r
 
 static int open_file(int dirfd, const char *file, int flags)
 {
-	return name_ok(file) ? open_beneath(dirfd, file, flags) : -(errno = EINVAL);
+	return name_ok(file) ? fd_open_beneath(dirfd, file, flags, RESOLVE_STRICT) : -(errno = EINVAL);
 }
 
 int cg_write(int dirfd, const char *file, const char *value, struct corral_err *err)

@@ -54,6 +54,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fd-util.h"
 #include "macro.h"
 #include "private-tmp.h"
 
@@ -185,21 +186,8 @@ static int sys_open_tree(int fd)
  */
 static int open_component(int dirfd, const char *name)
 {
-	static bool no_openat2;
-	struct open_how how = {
-		.flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
-		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
-	};
-	int fd;
-
-	if (!no_openat2) {
-		fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
-		if (fd >= 0 || errno != ENOSYS)
-			return fd;
-		/* FIXME: dead code once Linux 5.6 is the floor. */
-		no_openat2 = true;
-	}
-	return openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	return fd_open_beneath(dirfd, name, O_PATH | O_NOFOLLOW,
+			       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 }
 
 /*

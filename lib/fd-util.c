@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,4 +178,20 @@ int fd_write_file_atomic_at(int dirfd, const char *name, const char *data, size_
 		return err_errno(err, r, "Failed to write '%s'", name);
 	}
 	return 0;
+}
+
+int fd_open_beneath(int dirfd, const char *name, int flags, uint64_t resolve)
+{
+	static bool no_openat2;
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve };
+	int fd;
+
+	if (!no_openat2) {
+		fd = (int)syscall(SYS_openat2, dirfd, name, &how, sizeof(how));
+		if (fd >= 0 || errno != ENOSYS)
+			return fd;
+		/* FIXME: dead code once Linux 5.6 is the floor. */
+		no_openat2 = true;
+	}
+	return openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW);
 }

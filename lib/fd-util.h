@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdint.h>
+
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -20,3 +22,10 @@ int fd_read_file_at(int dirfd, const char *name, size_t max, char **ret, size_t 
 /* Write data to dirfd/name atomically (temp file + rename), mode applied with fchmod. */
 int fd_write_file_atomic_at(int dirfd, const char *name, const char *data, size_t len,
 			    mode_t mode, struct corral_err *err);
+
+/*
+ * openat2(dirfd, name, flags | O_CLOEXEC, resolve) when the kernel has it
+ * (5.6, remembered); before that openat with O_NOFOLLOW, which only refuses
+ * a symlink as the last component: callers pass one component at a time.
+ */
+int fd_open_beneath(int dirfd, const char *name, int flags, uint64_t resolve);
