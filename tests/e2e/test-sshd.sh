@@ -4,7 +4,7 @@
 # /usr/sbin/sshd reads /etc/pam.d/corral-test-sshd-PID, which exists only in
 # this test's mount namespace (a copy of /etc/pam.d bind-mounted over it).
 # The system's sshd, its config and its PAM files are never touched.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

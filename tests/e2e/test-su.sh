@@ -4,7 +4,7 @@
 # /etc/pam.d/su in the test's private mount namespace only: the host's file is
 # never touched. `su -` uses the PAM service su-l, whose Debian file includes
 # su, so both services reach our stack; the log names the service as su or su-l.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

@@ -5,7 +5,7 @@
 # mkdir), and, in an unprivileged user namespace, mounting cgroup hierarchies
 # itself and writing release_agent (CVE-2022-0492). Runs on cgroup v1/hybrid
 # hosts and (suite vm) on cgroup v2.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 . "$CORRAL_SRC/tests/escape/esclib.sh"
 tl_init "$@"
 

@@ -7,7 +7,7 @@
 # outside), and no way to type into the terminal of the login it came from
 # once it has logged out (TIOCSTI, CVE-2017-5226): corral ends the session's
 # processes first. Each check has a control run showing it can fail.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 . "$CORRAL_SRC/tests/escape/esclib.sh"
 tl_init "$@"
 

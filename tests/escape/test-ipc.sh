@@ -5,7 +5,7 @@
 # creates never reaches the host and goes with the session. Abstract unix
 # sockets are shared, by design, without a network namespace (README, "Limits
 # of what is promised"): the check pins that down.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 . "$CORRAL_SRC/tests/escape/esclib.sh"
 esc_private_ipc "$@"
 tl_init "$@"

@@ -8,7 +8,7 @@
 #
 # The test's world plays a host with more than /proc: a chroot with its own
 # /proc mounted, systemd's /dev/mqueue, and shared mount propagation.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 . "$CORRAL_SRC/tests/escape/esclib.sh"
 esc_private_ipc "$@"
 tl_init "$@"

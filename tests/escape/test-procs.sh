@@ -5,7 +5,7 @@
 # user, that user's host process, and its own host process and other session;
 # and what it can do to its session's init without breaking the teardown.
 # Each attack is first run on the host, outside corral, to show it would work.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 . "$CORRAL_SRC/tests/escape/esclib.sh"
 tl_init "$@"
 

@@ -5,7 +5,7 @@
 # refusal for everything but the exact 'status', which shows the caller's
 # own sessions only. Hostile PAM_USER values through the real module.
 # tests/privileged/test-caller.sh has the plain cases; these are the rest.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

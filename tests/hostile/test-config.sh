@@ -7,7 +7,7 @@
 # the log names the file, root still gets in, and the host is unchanged. Then
 # the file swapped with a symlink in a loop while users log in: the symlink's
 # content is never used.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

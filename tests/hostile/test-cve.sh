@@ -6,7 +6,7 @@
 # a session (CVE-2024-21626, CVE-2017-5226, CVE-2022-0492, CVE-2023-25809,
 # CVE-2016-9962) are in tests/escape. Each case ends checking the host is
 # unchanged.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

@@ -7,7 +7,7 @@
 # is broken. The traps: libevil.so leaves hit.COMM.EUID wherever it is loaded
 # (LD_PRELOAD, LD_AUDIT, GCONV_PATH); a tripwire FIFO leaves NAME.hit when
 # anyone opens it (TZ, LOCPATH, NLSPATH, INPUTRC).
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

@@ -5,7 +5,7 @@
 # /tmp and /dev/shm full; corral's own state filesystem out of space or
 # inodes (the login is refused and undone, nothing half-made is left); a
 # zombie factory inside a session. Every hog is bounded and under a timeout.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

@@ -5,7 +5,7 @@
 # with a FIFO for its socket; logins from a PAM application that leaks 1000
 # fds or has 0-2 closed. The helper talks to nobody but its stdout, never
 # hangs, and no inherited fd reaches the session's init.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

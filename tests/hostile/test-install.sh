@@ -6,7 +6,7 @@
 # 0750 root:root without the set-user-ID bit, users cannot run it at all and
 # corralctl says status is not available. A login works with either helper,
 # and a root-only helper made set-user-ID by hand fails closed.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

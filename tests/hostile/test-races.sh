@@ -5,7 +5,7 @@
 # status all the while. Every loop is bounded and under a timeout. The end
 # state is consistent: every session had its own namespaces and cgroup, the
 # cap was kept exactly, status never failed, and nothing is left.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

@@ -5,7 +5,7 @@
 # half-way. The helper either works as usual or fails cleanly, never dumps
 # core, drops its privileges before the caller can touch it, and every object
 # a login creates has its explicit mode whatever the umask.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 . "$CORRAL_SRC/tests/hostile/hostile-lib.sh"
 

@@ -2,7 +2,7 @@
 # The setuid helper and its callers: anyone but root gets one uniform refusal
 # whatever the arguments, and root without the module's socket gets nothing
 # done either. Nothing changes on the system in any of these cases.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user mallory

@@ -5,7 +5,7 @@
 # sessions as a logout does, and a session whose init is gone (killed, or
 # left by a helper killed in the middle of an open) is stale: never listed,
 # never acted on, its state removed.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

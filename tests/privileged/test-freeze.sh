@@ -6,7 +6,7 @@
 # logout waits kill_grace for a process that ignores SIGTERM), or ended by
 # root through its init. On a cgroup v1 host without a freezer hierarchy,
 # freeze says so. Every hog is bounded (tests/lib/hog.c).
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

@@ -3,7 +3,7 @@
 # after kill_grace); with kill_on_logout = no the session outlives the logout
 # until its last process exits; an application that dies without closing the
 # session still gets it cleaned up. Each case checks nothing is left behind.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

@@ -7,7 +7,7 @@
 # corral moves the application into its own tree only in the hierarchies it
 # uses, creates nothing below the slice, and moves it back into the scope at
 # close, where logind expects it.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

@@ -5,7 +5,7 @@
 # the host counters grow by one per login that got a session and per login
 # refused (max_sessions, a broken configuration); a non-root caller is refused;
 # --output replaces its file whole, so a reader never sees half of one.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 corralctl=$CORRAL_BUILD/tools/corralctl

@@ -4,7 +4,7 @@
 # on the host's 127.0.0.1 is out of reach from inside, a server the user starts
 # on 127.0.0.1 inside is reachable inside only. network = host (the default)
 # is the control: the same connection reaches the host's server.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

@@ -3,7 +3,7 @@
 # groups, on_error = deny / allow, a broken configuration, bad module
 # arguments, and two concurrent logins of one user. A failed login must leave
 # nothing behind (pamdrive itself checks its fds and namespaces: exit 102/103).
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

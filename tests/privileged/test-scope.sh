@@ -3,7 +3,7 @@
 # that user, with private /tmp, /var/tmp and /dev/shm (private_tmp). Through
 # real PAM (pamdrive, the test's own service); tests/e2e/test-sshd.sh does the
 # same through sshd.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

@@ -3,7 +3,7 @@
 # lands in fresh PID, mount, UTS and IPC namespaces with corral-init as PID 1,
 # sees only its own processes, keeps its credentials, and leaves nothing
 # behind at logout.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 tl_user alice

@@ -11,7 +11,7 @@
 if [ -z "${TV_IN_NETNS:-}" ] && [ "$(id -u)" -eq 0 ]; then
 	TV_IN_NETNS=1 exec unshare --net -- bash "$0" "$@"
 fi
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 tl_init "$@"
 
 [ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ] ||

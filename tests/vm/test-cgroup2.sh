@@ -5,7 +5,7 @@
 # parent's subtree_control gets memory.max, pids.max and cpu.max; pids.max = 5
 # really stops forks (at most 20 tried, under a timeout). Uses only cgroups it
 # creates, removed at exit.
-. "$CORRAL_SRC/tests/lib/testlib.sh"
+. "${CORRAL_SRC:?run the tests through meson test (README)}/tests/lib/testlib.sh" || exit 99
 
 [ "${CORRAL_VM:-}" = 1 ] || bail "run this inside the VM: tests/vm/run-in-vm.sh -- $0"
 [ "$(id -u)" -eq 0 ] || bail "needs root"
