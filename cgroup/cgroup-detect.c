@@ -4,8 +4,8 @@
  * assumed from /sys/fs/cgroup): unified (one cgroup2 mount), hybrid (v1
  * controller hierarchies beside a cgroup2 mount) or legacy (v1 only). Each
  * controller corral uses is taken from the v1 hierarchy that has it (cpu
- * may be co-mounted as cpu,cpuacct; named hierarchies such as name=systemd
- * carry none), else from the cgroup2 mount if it lists it; a v1 freezer
+ * may be co-mounted as cpu,cpuacct; cpuset is one too; named hierarchies
+ * such as name=systemd carry none), else from the cgroup2 mount if it lists it; a v1 freezer
  * hierarchy is taken too (cg_session_freeze()). Every mount point
  * is opened and checked with fstatfs before use. A mount covered by a later
  * one (inside a session, its cgroup view over the host's) is skipped: its
@@ -27,6 +27,7 @@ static const char *const ctrl_names[_CG_CTRL_MAX] = {
 	[CG_CTRL_CPU] = "cpu",
 	[CG_CTRL_PIDS] = "pids",
 	[CG_CTRL_IO] = "io",
+	[CG_CTRL_CPUSET] = "cpuset",
 };
 
 /* The v1 name of each controller. */
@@ -35,6 +36,7 @@ static const char *const ctrl_names_v1[_CG_CTRL_MAX] = {
 	[CG_CTRL_CPU] = "cpu",
 	[CG_CTRL_PIDS] = "pids",
 	[CG_CTRL_IO] = "blkio",
+	[CG_CTRL_CPUSET] = "cpuset",
 };
 
 static const char *const layout_names[_CG_LAYOUT_MAX] = {
@@ -198,7 +200,7 @@ static int parse_line(struct cg_host *host, char *line, struct corral_err *err)
 			return add_hier(host, 1, f[4], id, sub, err);
 	if (list_has(sub, "freezer"))
 		return add_hier(host, 1, f[4], id, sub, err);
-	return 0;	/* cpuset, devices, name=systemd...: not ours to use */
+	return 0;	/* devices, name=systemd...: not ours to use */
 }
 
 /*

@@ -30,5 +30,18 @@ int cg1_io_max(int fd, const struct cg_limits *lim, struct corral_err *err);
 int cg2_io_max(int fd, const struct cg_limits *lim, struct corral_err *err);
 int cg2_enable_controllers(const struct cg_host *host, int dirfd, const char *what,
 			   struct corral_err *err);
+/*
+ * cgroup-cpuset.c. v1: fill an empty cpuset.cpus and cpuset.mems of child
+ * from parent (a cpuset cgroup without them takes no task); an admin's
+ * narrower set stays.
+ */
+int cg1_cpuset_fill(int parent, int child, struct corral_err *err);
+/* v1: a new session's cpus and mems are its user's. */
+int cg1_cpuset_session(int userfd, int sessfd, struct corral_err *err);
+/* The user's cpuset (hierarchy i carries cpuset): the placement of cpus, or all of root's. */
+int cg_cpuset_apply(const struct cg_host *host, unsigned i, int rootfd, int userfd, uid_t uid,
+		    const struct cg_limits *lim, struct corral_err *err);
+/* cgroup.c: fn for each child cgroup (a directory, not hidden) of the directory fd. */
+void cg_for_each_child(int fd, void (*fn)(int fd, const char *name, void *data), void *data);
 /* cgroup-freeze.c: thaw the cgroup name beneath parent if it is frozen (v1 or v2); best effort. */
 void cg_thaw_child(int parent, const char *name);

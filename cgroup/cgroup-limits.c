@@ -21,6 +21,7 @@ static const struct {
 	[CG_PIDS_MAX] = { "pids_max", CG_CTRL_PIDS, false },
 	[CG_IO_WEIGHT] = { "io_weight", CG_CTRL_IO, false },
 	[CG_IO_MAX] = { "io_max", CG_CTRL_IO, false },
+	[CG_CPUS] = { "cpus", CG_CTRL_CPUSET, false },
 };
 
 const char *cg_limit_name(enum cg_limit l)

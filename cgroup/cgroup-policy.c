@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The policy's limits in cgroup terms, on this host: a percentage of RAM
- * becomes bytes here (the policy layer does not know the machine).
+ * becomes bytes here (the policy layer does not know the machine), and
+ * cpus = auto a count of CPUs.
  */
 #include <sys/sysinfo.h>
 
 #include "cgroup-policy.h"
+
+#define CPU_HUNDREDTHS 10000		/* cpu_max of one whole CPU: 100.00% */
 
 static uint64_t ram_bytes(void)
 {
@@ -46,6 +49,25 @@ static int io_from_policy(const struct policy_io_max *io, struct cg_limits *lim,
 	return 0;
 }
 
+_Static_assert(POLICY_CPUS_MAX <= CG_CPUS_MAX, "every count cpus accepts fits a struct cg_cpus");
+
+/* cpus = auto: as many CPUs as cpu_max, rounded up (150% is 2); none without a cpu_max. */
+static void cpus_from_policy(const struct policy *pol, struct cg_limits *lim)
+{
+	const struct policy_limit *max = &pol->limit[LIMIT_CPU_MAX];
+	uint64_t n = pol->cpus.v;
+
+	if (!pol->cpus.set)
+		return;
+	if (n == POLICY_CPUS_AUTO) {
+		if (!max->set || max->v == POLICY_UNLIMITED)
+			return;
+		n = (max->v + CPU_HUNDREDTHS - 1) / CPU_HUNDREDTHS;
+	}
+	lim->set[CG_CPUS] = true;
+	lim->v[CG_CPUS] = n;
+}
+
 int cg_limits_from_policy(const struct policy *pol, struct cg_limits *ret,
 			  struct corral_err *err)
 {
@@ -73,6 +95,7 @@ int cg_limits_from_policy(const struct policy *pol, struct cg_limits *ret,
 		lim.set[map[l]] = true;
 		lim.v[map[l]] = v;
 	}
+	cpus_from_policy(pol, &lim);
 	if (pol->io_max.n > 0) {
 		r = io_from_policy(&pol->io_max, &lim, err);
 		if (r < 0)

@@ -134,7 +134,8 @@ int cg1_apply(const struct cg_host *host, int hier, int userfd, const struct cg_
 	int r;
 
 	for (int c = 0; c < _CG_CTRL_MAX; c++) {
-		if (host->ctrl[c] != hier)
+		/* cpuset: cg_cpuset_apply(), which writes the parent and the sessions too. */
+		if (host->ctrl[c] != hier || !apply[c])
 			continue;
 		r = apply[c](userfd, lim, err);
 		if (r < 0)

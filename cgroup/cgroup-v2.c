@@ -66,6 +66,8 @@ int cg2_apply(const struct cg_host *host, int userfd, const struct cg_limits *li
 	for (int l = 0; l < _CG_LIMIT_MAX; l++) {
 		struct corral_err ignored = CORRAL_ERR_INIT;
 
+		if (l == CG_CPUS)
+			continue;	/* cg_cpuset_apply(): it takes the parent's CPUs */
 		if (l == CG_IO_MAX) {
 			if (!lim->set[l] && cg_limit_supported(host, CG_IO_MAX, &ignored) == 0)
 				(void)cg2_io_max(userfd, lim, &ignored);

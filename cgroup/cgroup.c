@@ -34,12 +34,20 @@ static bool hier_used(const struct cg_host *host, unsigned i)
 }
 
 /*
- * The v1 freezer hierarchy: sessions opened before corral made cgroups there
- * have none, and live on without (they cannot be frozen, that is all).
+ * The v1 freezer and cpuset hierarchies: sessions opened before corral made
+ * cgroups there have none, and live on without (they cannot be frozen, or
+ * keep the CPUs they had, that is all).
  */
 static bool hier_optional(const struct cg_host *host, unsigned i)
 {
-	return !hier_limits(host, i);
+	return !hier_limits(host, i) ||
+	       (host->h[i].version == 1 && host->h[i].ctrl_mask == 1u << CG_CTRL_CPUSET);
+}
+
+/* The v1 cpuset hierarchy: every cgroup there needs cpus and mems before a task may join. */
+static bool cpuset_v1(const struct cg_host *host, unsigned i)
+{
+	return host->h[i].version == 1 && host->ctrl[CG_CTRL_CPUSET] == (int)i;
 }
 
 static void uid_name(char buf[DECIMAL_STR_MAX(uid_t)], uid_t uid)
@@ -47,7 +55,10 @@ static void uid_name(char buf[DECIMAL_STR_MAX(uid_t)], uid_t uid)
 	(void)snprintf(buf, DECIMAL_STR_MAX(uid_t), "%u", (unsigned)uid);
 }
 
-/* <root> (and <root>/inits) in hierarchy i, created if missing; controllers enabled on v2. */
+/*
+ * <root> (and <root>/inits) in hierarchy i, created if missing; controllers
+ * enabled on v2, CPUs and memory nodes filled in on v1's cpuset.
+ */
 static int open_root(const struct cg_host *host, unsigned i, int *ret_fd, struct corral_err *err)
 {
 	_cleanup_close_ int fd = -EBADF, inits = -EBADF;
@@ -59,8 +70,12 @@ static int open_root(const struct cg_host *host, unsigned i, int *ret_fd, struct
 			return r;
 	}
 	r = cg_dir_open(host->h[i].fd, host->root, true, &fd, err);
+	if (r >= 0 && cpuset_v1(host, i))
+		r = cg1_cpuset_fill(host->h[i].fd, fd, err);
 	if (r >= 0)
 		r = cg_dir_open(fd, CG_INITS, true, &inits, err);
+	if (r >= 0 && cpuset_v1(host, i))
+		r = cg1_cpuset_fill(fd, inits, err);
 	if (r >= 0 && host->h[i].version == 2)
 		r = cg2_enable_controllers(host, fd, host->root, err);
 	if (r < 0)
@@ -69,18 +84,17 @@ static int open_root(const struct cg_host *host, unsigned i, int *ret_fd, struct
 	return 0;
 }
 
-static int open_user(const struct cg_host *host, unsigned i, uid_t uid, bool create,
-		     int *ret_fd, struct corral_err *err)
+static int open_user(const struct cg_host *host, unsigned i, uid_t uid, int *ret_fd,
+		     struct corral_err *err)
 {
 	_cleanup_close_ int root = -EBADF;
 	char name[DECIMAL_STR_MAX(uid_t)];
 	int r;
 
 	uid_name(name, uid);
-	r = create ? open_root(host, i, &root, err) :
-		     cg_dir_open(host->h[i].fd, host->root, false, &root, err);
+	r = cg_dir_open(host->h[i].fd, host->root, false, &root, err);
 	if (r >= 0)
-		r = cg_dir_open(root, name, create, ret_fd, err);
+		r = cg_dir_open(root, name, false, ret_fd, err);
 	return r;
 }
 
@@ -124,25 +138,38 @@ static int io_max_live_sessions(int userfd, const struct cg_limits *lim, struct 
 	return r;
 }
 
+/* The user's cgroup in hierarchy i, created if missing, with the limits it carries. */
+static int prepare_user(const struct cg_host *host, unsigned i, uid_t uid,
+			const struct cg_limits *lim, struct corral_err *err)
+{
+	_cleanup_close_ int root = -EBADF, fd = -EBADF;
+	char name[DECIMAL_STR_MAX(uid_t)];
+	bool v2 = host->h[i].version == 2;
+	int r;
+
+	uid_name(name, uid);
+	r = open_root(host, i, &root, err);
+	if (r >= 0)
+		r = cg_dir_open(root, name, true, &fd, err);
+	if (r >= 0 && v2)
+		r = cg2_enable_controllers(host, fd, "the user's cgroup", err);
+	if (r >= 0)
+		r = v2 ? cg2_apply(host, fd, lim, err) : cg1_apply(host, (int)i, fd, lim, err);
+	if (r >= 0 && host->ctrl[CG_CTRL_CPUSET] == (int)i)
+		r = cg_cpuset_apply(host, i, root, fd, uid, lim, err);
+	if (r >= 0 && io_per_session(host, i))
+		r = io_max_live_sessions(fd, lim, err);
+	return r;
+}
+
 int cg_user_prepare(const struct cg_host *host, uid_t uid, const struct cg_limits *lim,
 		    struct corral_err *err)
 {
 	int r = cg_limits_check(host, lim, err);
 
-	for (unsigned i = 0; r >= 0 && i < host->n; i++) {
-		_cleanup_close_ int fd = -EBADF;
-
-		if (!hier_used(host, i))
-			continue;
-		r = open_user(host, i, uid, true, &fd, err);
-		if (r >= 0 && host->h[i].version == 2)
-			r = cg2_enable_controllers(host, fd, "the user's cgroup", err);
-		if (r >= 0)
-			r = host->h[i].version == 2 ? cg2_apply(host, fd, lim, err) :
-						      cg1_apply(host, (int)i, fd, lim, err);
-		if (r >= 0 && io_per_session(host, i))
-			r = io_max_live_sessions(fd, lim, err);
-	}
+	for (unsigned i = 0; r >= 0 && i < host->n; i++)
+		if (hier_used(host, i))
+			r = prepare_user(host, i, uid, lim, err);
 	return r;
 }
 
@@ -156,9 +183,10 @@ int cg_user_count_sessions(const struct cg_host *host, uid_t uid, unsigned *ret,
 	DIR *d;
 	int r = -ENOENT, dfd;
 
+	/* Not in an optional hierarchy: sessions from before corral used it have no cgroup there. */
 	for (unsigned i = 0; i < host->n && r == -ENOENT; i++)
-		if (hier_limits(host, i))
-			r = open_user(host, i, uid, false, &fd, err);
+		if (hier_limits(host, i) && !hier_optional(host, i))
+			r = open_user(host, i, uid, &fd, err);
 	if (r == -ENOENT || (r < 0 && err->code == -ENOENT)) {
 		*ret = 0;
 		err_clear(err);
@@ -199,7 +227,7 @@ static int session_dirs(const struct cg_host *host, uid_t uid, const char *id, b
 
 		if (!hier_used(host, i))
 			continue;
-		r = open_user(host, i, uid, false, &user, err);
+		r = open_user(host, i, uid, &user, err);
 		if (r >= 0)
 			r = cg_dir_open(user, id, create, &s.fd[i], err);
 		if (r == -ENOENT && !create && hier_optional(host, i)) {
@@ -215,6 +243,16 @@ static int session_dirs(const struct cg_host *host, uid_t uid, const char *id, b
 	return 0;
 }
 
+/* v1: the session's cpuset cgroup takes its user's CPUs and memory nodes, or no task. */
+static int session_cpuset(const struct cg_host *host, unsigned i, uid_t uid, int fd,
+			  struct corral_err *err)
+{
+	_cleanup_close_ int user = -EBADF;
+	int r = open_user(host, i, uid, &user, err);
+
+	return r < 0 ? r : cg1_cpuset_session(user, fd, err);
+}
+
 int cg_session_create(const struct cg_host *host, uid_t uid, const char *id,
 		      const struct cg_limits *lim, struct cg_session *ret, struct corral_err *err)
 {
@@ -225,9 +263,12 @@ int cg_session_create(const struct cg_host *host, uid_t uid, const char *id,
 	r = session_dirs(host, uid, id, true, &s, err);
 	if (r < 0)
 		return r;
-	for (unsigned i = 0; r >= 0 && i < host->n; i++)
+	for (unsigned i = 0; r >= 0 && i < host->n; i++) {
 		if (io_per_session(host, i) && lim->set[CG_IO_MAX])
 			r = cg1_io_max(s.fd[i], lim, err);
+		if (r >= 0 && cpuset_v1(host, i))
+			r = session_cpuset(host, i, uid, s.fd[i], err);
+	}
 	if (r < 0) {
 		/* Nothing half-made stays behind: the new, empty session cgroups go. */
 		(void)cg_session_remove(host, &s, 1, &ignored);
@@ -470,8 +511,7 @@ int cg_root_fds(const struct cg_host *host, int *ret, unsigned *ret_n, struct co
 	return 0;
 }
 
-/* Each entry of the directory fd that is a cgroup (a directory), not hidden. */
-static void for_each_child(int fd, void (*fn)(int fd, const char *name, void *data), void *data)
+void cg_for_each_child(int fd, void (*fn)(int fd, const char *name, void *data), void *data)
 {
 	struct dirent *de;
 	DIR *d;
@@ -520,7 +560,7 @@ static void gc_user(int rootfd, const char *uid, void *data)
 	if (streq(uid, CG_INITS) || cg_dir_open(rootfd, uid, false, &fd, &ignored) < 0)
 		return;
 	g->uid = uid;
-	for_each_child(fd, gc_session, g);
+	cg_for_each_child(fd, gc_session, g);
 	(void)cg_rmdir(rootfd, uid, &ignored);	/* -EBUSY while it has sessions */
 }
 
@@ -537,12 +577,12 @@ int cg_gc_user(const struct cg_host *host, uid_t uid,
 
 		if (!hier_used(host, i))
 			continue;
-		if (open_user(host, i, uid, false, &fd, err) < 0) {
+		if (open_user(host, i, uid, &fd, err) < 0) {
 			err_clear(err);
 			continue;	/* no cgroup of the user here yet */
 		}
 		g.freezer = (int)i == host->freezer;
-		for_each_child(fd, gc_session, &g);
+		cg_for_each_child(fd, gc_session, &g);
 	}
 	return 0;
 }
@@ -562,7 +602,7 @@ int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *
 			continue;	/* nothing made here yet */
 		}
 		g.freezer = (int)i == host->freezer;
-		for_each_child(root, gc_user, &g);
+		cg_for_each_child(root, gc_user, &g);
 	}
 	return 0;
 }

@@ -39,6 +39,7 @@ enum cg_controller {
 	CG_CTRL_CPU,
 	CG_CTRL_PIDS,
 	CG_CTRL_IO,
+	CG_CTRL_CPUSET,		/* cpus (cgroup-cpuset.c); on v1 its cgroups need cpus and mems set */
 	_CG_CTRL_MAX,
 };
 
@@ -52,6 +53,7 @@ enum cg_limit {
 	CG_PIDS_MAX,		/* tasks */
 	CG_IO_WEIGHT,		/* 1..10000, v2 semantics (default 100) */
 	CG_IO_MAX,		/* per device caps: struct cg_limits.io, not v[] */
+	CG_CPUS,		/* a cpuset of this many CPUs (clamped to the host's) */
 	_CG_LIMIT_MAX,
 };
 
@@ -109,6 +111,37 @@ const char *cg_limit_name(enum cg_limit l);
 int cg_limit_supported(const struct cg_host *host, enum cg_limit l, struct corral_err *err);
 int cg_limits_check(const struct cg_host *host, const struct cg_limits *lim,
 		    struct corral_err *err);
+
+/*
+ * cgroup-cpuset.c: sets of CPUs, as the kernel's lists spell them ("0-3,8-11").
+ * CPUs (and memory nodes: cpuset.mems is a list of the same form) from 0 to
+ * CG_CPUS_MAX - 1.
+ */
+#define CG_CPUS_MAX 8192		/* the kernel's largest NR_CPUS */
+#define CG_CPULIST_MAX 32768		/* the longest list of them ("0-1,3-4,..."), NUL included */
+
+struct cg_cpus {
+	uint64_t bits[CG_CPUS_MAX / 64];
+};
+
+/*
+ * Strict: ascending ranges "N" or "N-M" (N <= M) without overlap, separated
+ * by ',', decimal without leading zeros, one trailing newline allowed; ""
+ * is the empty set. -EINVAL (malformed) or -ERANGE (a CPU >= CG_CPUS_MAX),
+ * ret written only on success.
+ */
+int cg_cpus_parse(const char *s, struct cg_cpus *ret);
+/* The kernel's form, ranges merged; "" for the empty set. Its length, or -ENOBUFS. */
+int cg_cpus_format(const struct cg_cpus *c, char *buf, size_t size);
+unsigned cg_cpus_count(const struct cg_cpus *c);
+bool cg_cpus_has(const struct cg_cpus *c, unsigned cpu);
+/*
+ * The n CPUs of pool for user uid (n clamped to pool's count): with pool's
+ * CPUs in ascending order p[0..m-1], p[(uid * n + j) mod m] for j = 0..n-1.
+ * Deterministic and stateless, so users with consecutive uids and the same n
+ * get adjacent blocks of CPUs, disjoint while m / n of them fit.
+ */
+void cg_cpus_place(const struct cg_cpus *pool, uid_t uid, unsigned n, struct cg_cpus *ret);
 
 /* cgroup-io.c: the whole disk that backs a path (device node or any file), or of "MAJ:MIN". */
 int cg_io_device(const char *name, unsigned *ret_major, unsigned *ret_minor,

@@ -341,6 +341,36 @@ static int parse_sessions(const char *s, union conf_value *ret, char *why, size_
 	return parse_count(s, ret, why, size, 1, SESSIONS_MAX, true);
 }
 
+/*
+ * cpus: empty for no cpuset (the default), "auto" for as many CPUs as
+ * cpu_max, or a count. 0 is refused rather than read as "none": the way to no
+ * cpuset is an empty value. A count beyond the host's CPUs is clamped at
+ * login, where the host is known.
+ */
+static int parse_cpus(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	uint64_t v;
+	int r;
+
+	if (s[0] == '\0' || streq(s, "auto")) {
+		ret->l = (struct policy_limit){ .set = s[0] != '\0', .v = POLICY_CPUS_AUTO };
+		return 0;
+	}
+	r = parse_u64(s, &v);
+	if (r == -EINVAL) {
+		(void)snprintf(why, size, "is not a number of CPUs (use 2, auto to follow cpu_max, "
+			       "or empty for all of them)");
+		return r;
+	}
+	if (r < 0 || v < 1 || v > POLICY_CPUS_MAX) {
+		(void)snprintf(why, size, "is out of range (1 to %d, or empty for all CPUs)",
+			       POLICY_CPUS_MAX);
+		return -ERANGE;
+	}
+	ret->l = (struct policy_limit){ .set = true, .v = v };
+	return 0;
+}
+
 /* The raw value is kept (an entry stays small); store parses it again into the policy. */
 static int parse_io_max(const char *s, union conf_value *ret, char *why, size_t size)
 {
@@ -449,6 +479,12 @@ static void store_io_max(struct policy *p, const union conf_value *v,
 	/* Cannot fail: the same string passed parse_io_max(). */
 	if (policy_io_max_parse(v->s, &p->io_max, why, sizeof(why)) < 0)
 		p->io_max.n = 0;
+}
+
+static void store_cpus(struct policy *p, const union conf_value *v,
+		       const struct conf_subject *who _unused_)
+{
+	p->cpus = v->l;
 }
 
 static int format_str(char *buf, size_t size, const char *s)
@@ -634,6 +670,19 @@ static int format_io_max(const struct policy *p, char *buf, size_t size)
 	return policy_io_max_format(&p->io_max, buf, size);
 }
 
+/* "" unset, "auto", "2". */
+static int format_cpus(const struct policy *p, char *buf, size_t size)
+{
+	int n;
+
+	if (!p->cpus.set)
+		return format_str(buf, size, "");
+	if (p->cpus.v == POLICY_CPUS_AUTO)
+		return format_str(buf, size, "auto");
+	n = snprintf(buf, size, "%llu", (unsigned long long)p->cpus.v);
+	return n < 0 || (size_t)n >= size ? -ENOBUFS : n;
+}
+
 static int format_max_sessions(const struct policy *p, char *buf, size_t size)
 {
 	if (p->max_sessions == POLICY_UNLIMITED)
@@ -676,6 +725,7 @@ static const struct conf_key keys[] = {
 	{ "max_sessions", SCOPE_POLICY, POLICY_MAX_SESSIONS, "100", parse_sessions,
 	  store_max_sessions, format_max_sessions },
 	{ "io_max", SCOPE_POLICY, POLICY_IO_MAX, "", parse_io_max, store_io_max, format_io_max },
+	{ "cpus", SCOPE_POLICY, POLICY_CPUS, "", parse_cpus, store_cpus, format_cpus },
 	{ "network", SCOPE_POLICY, POLICY_NETWORK, "host", parse_network, store_network,
 	  format_network },
 	{ "network_bridge", SCOPE_POLICY, POLICY_NETWORK_BRIDGE, "", parse_ifname,

@@ -96,6 +96,7 @@ enum policy_key {
 	POLICY_IO_WEIGHT,
 	POLICY_MAX_SESSIONS,
 	POLICY_IO_MAX,
+	POLICY_CPUS,
 	POLICY_NETWORK,
 	POLICY_NETWORK_BRIDGE,		/* network = veth only, like the two below */
 	POLICY_NETWORK_POOL,
@@ -128,6 +129,14 @@ struct policy_limit {
 	bool percent;
 	uint64_t v;
 };
+
+/*
+ * cpus: the user's cgroup gets a cpuset of v CPUs (struct policy_limit, set),
+ * or with POLICY_CPUS_AUTO as many as cpu_max, rounded up. The cgroup layer
+ * picks which CPUs (cgroup/cgroup-cpuset.c).
+ */
+#define POLICY_CPUS_AUTO 0
+#define POLICY_CPUS_MAX 8192		/* the kernel's largest NR_CPUS */
 
 /*
  * io_max: bandwidth and IOPS caps per block device. The device is named by a
@@ -194,6 +203,7 @@ struct policy {
 	struct policy_limit limit[_LIMIT_MAX];
 	uint64_t max_sessions;		/* concurrent sessions of the user; POLICY_UNLIMITED: no cap */
 	struct policy_io_max io_max;
+	struct policy_limit cpus;	/* unset: no cpuset; v: a count or POLICY_CPUS_AUTO */
 	enum policy_network network;
 	char network_bridge[16];	/* IFNAMSIZ; "" unset */
 	struct ipv4_net network_pool;	/* prefix 0: unset */

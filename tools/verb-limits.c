@@ -23,9 +23,11 @@
 
 const char verb_limits_details[] =
 	"Each KEY=VALUE is a limit as corral.conf spells it: memory_max, memory_high,\n"
-	"memory_swap_max, cpu_max, cpu_weight, pids_max, io_weight or io_max, with the\n"
-	"same values (512M, 25%, 150%, max, ...). They are checked first, all of them:\n"
-	"one bad value changes nothing. The user's other limits stay as they are now.\n"
+	"memory_swap_max, cpu_max, cpu_weight, pids_max, io_weight, io_max or cpus, with\n"
+	"the same values (512M, 25%, 150%, max, 2, auto, ...). They are checked first,\n"
+	"all of them: one bad value changes nothing. The user's other limits stay as\n"
+	"they are now. A new cpus moves the processes of the user's sessions onto the\n"
+	"new CPUs at once.\n"
 	"USER is a name or a uid, and must have a live session.\n"
 	"\n"
 	"The change lasts until the user's next login or 'corralctl apply', where the\n"
@@ -36,7 +38,8 @@ const char verb_limits_details[] =
 	"\n"
 	"Examples:\n"
 	"  corralctl limits alice memory_max=2G pids_max=500\n"
-	"  corralctl limits 1001 cpu_max=50%\n";
+	"  corralctl limits 1001 cpu_max=50%\n"
+	"  corralctl limits bob cpus=4\n";
 
 struct user_sessions {
 	uid_t uid;
@@ -55,7 +58,8 @@ static int collect(const struct session_state *st, void *data)
 
 static bool is_live_limit(enum policy_key k)
 {
-	return (k >= POLICY_MEMORY_MAX && k <= POLICY_IO_WEIGHT) || k == POLICY_IO_MAX;
+	return (k >= POLICY_MEMORY_MAX && k <= POLICY_IO_WEIGHT) || k == POLICY_IO_MAX ||
+	       k == POLICY_CPUS;
 }
 
 /* The policy in force, as the newest session recorded it ("KEY VALUE" lines). */

@@ -29,7 +29,7 @@ limits_before=$(limits_of "$auid")
 like "$limits_before" 'pids.max=64' "control: alice's user cgroup has pids.max 64 on the host"
 if awk '$9 == "cgroup" { f = 1 } END { exit !f }' /proc/self/mountinfo; then
 	v1=1
-	views="blkio cpu memory pids"	# the v1 hierarchies corral uses, as the session sees them
+	views="blkio cpu cpuset memory pids"	# the v1 hierarchies corral uses, as the session sees them
 else
 	v1=0
 	views=.
@@ -53,7 +53,7 @@ esc_attack "$alice" '
 is "$ESC_RC" 0 "the attacking login runs"
 is "$(esc_get self)" "/ " "/proc/self/cgroup shows / in every hierarchy (a cgroup namespace)"
 if [ "$v1" = 1 ]; then
-	is "$(esc_get dirs)" "./blkio ./cpu ./memory ./pids " \
+	is "$(esc_get dirs)" "./blkio ./cpu ./cpuset ./memory ./pids " \
 		"/sys/fs/cgroup inside has the session's view of corral's hierarchies, no cgroup below"
 else
 	is "$(esc_get dirs)" "" "/sys/fs/cgroup inside is the session's cgroup, no cgroup below"
@@ -74,7 +74,7 @@ esc_attack "$alice" '
 		for f in cgroup.procs tasks cgroup.threads cgroup.subtree_control cgroup.kill \
 			notify_on_release pids.max memory.max memory.high memory.swap.max \
 			memory.limit_in_bytes memory.memsw.limit_in_bytes cpu.max cpu.cfs_quota_us \
-			cpu.weight cpu.shares io.weight blkio.weight; do
+			cpu.weight cpu.shares io.weight blkio.weight cpuset.cpus cpuset.mems; do
 			[ -e $d/$f ] || continue
 			case $f in
 			cgroup.procs|tasks|cgroup.threads) value=$$ ;;
@@ -122,7 +122,7 @@ else
 		"
 	' $(if [ "$v1" = 1 ]; then echo memory pids cpu blkio cpuset freezer devices name=systemd unified; else echo unified; fi)
 	is "$ESC_RC" 0 "the attacking login runs"
-	for h in $(if [ "$v1" = 1 ]; then echo memory pids cpu blkio; else echo unified; fi); do
+	for h in $(if [ "$v1" = 1 ]; then echo memory pids cpu blkio cpuset; else echo unified; fi); do
 		is "$(esc_get "mounted_$h")" yes "in a user namespace, the $h hierarchy can be mounted"
 		is "$(esc_get "dirs_$h")" 0 "... and shows the session's cgroup only, no cgroup below ($h)"
 		[ "$(esc_get "procs_$h")" -le "$(esc_get procs_self)" ]
@@ -130,7 +130,7 @@ else
 		is "$(esc_get "write_procs_$h")" EACCES "... and its cgroup.procs is not writable ($h)"
 	done
 	if [ "$v1" = 1 ]; then
-		for h in cpuset freezer devices name=systemd unified; do
+		for h in freezer devices name=systemd unified; do
 			[ "$(esc_get "mounted_$h")" = yes ] &&
 				diag "in a user namespace, $h shows $(esc_get "dirs_$h") cgroups below its root" \
 					"and $(esc_get "procs_$h") processes in it (the session has $(esc_get procs_self))"

@@ -5,7 +5,8 @@
  * -ERANGE, malformed is -EINVAL, ret untouched on failure), and every key's
  * parser of the config schema (sizes, percentages, durations, names...): a
  * value it accepts must come back unchanged through policy_format_value(),
- * which is what corralctl prints and what an admin pastes back.
+ * which is what corralctl prints and what an admin pastes back; and the CPU
+ * lists of cgroup/cgroup-cpuset.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -199,6 +200,35 @@ static void fuzz_global_keys(const char *s)
 	}
 }
 
+/*
+ * The CPU lists of cgroup-cpuset.c: a list accepted comes back in the
+ * kernel's form, which parses to the same set; a placement in it has
+ * min(n, m) of its CPUs and no other (n and uid taken from the input).
+ */
+static void fuzz_cpulist(const char *s, const uint8_t *data, size_t size)
+{
+	static char buf[CG_CPULIST_MAX];
+	struct cg_cpus c, again, placed;
+	unsigned n = size > 0 ? data[0] : 0, m;
+	uid_t uid = size > 1 ? (uid_t)data[1] << 24 | (uid_t)data[size - 1] : 0;
+	int r = cg_cpus_parse(s, &c);
+
+	fuzz_check(r == 0 || r == -EINVAL || r == -ERANGE, "cg_cpus_parse('%s') returned %d", s, r);
+	if (r < 0)
+		return;
+	r = cg_cpus_format(&c, buf, sizeof(buf));
+	fuzz_check(r >= 0 && (size_t)r == strlen(buf), "'%s' does not format (%d)", s, r);
+	fuzz_check(cg_cpus_parse(buf, &again) == 0 && !memcmp(&c, &again, sizeof(c)),
+		   "'%s' formats as '%s', which is another set", s, buf);
+	m = cg_cpus_count(&c);
+	cg_cpus_place(&c, uid, n, &placed);
+	fuzz_check(cg_cpus_count(&placed) == (n < m ? n : m), "%u of '%s' for uid %u: %u CPUs",
+		   n, s, (unsigned)uid, cg_cpus_count(&placed));
+	for (size_t w = 0; w < ARRAY_SIZE(c.bits); w++)
+		fuzz_check(!(placed.bits[w] & ~c.bits[w]), "%u of '%s' for uid %u: a CPU outside",
+			   n, s, (unsigned)uid);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = fuzz_strndup(data, size);
@@ -208,6 +238,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int k = 0; k < _POLICY_KEY_MAX; k++)
 		fuzz_policy_key((enum policy_key)k, s);
 	fuzz_global_keys(s);
+	fuzz_cpulist(s, data, size);
 	free(s);
 	return 0;
 }

@@ -150,7 +150,7 @@ quiet() { [ ! -s "$D/err" ] || { diag="stderr: $(cat "$D/err")"; return 1; }; }
 not_called() { [ ! -s "$D/calls" ] || { diag="corralctl ran: $(cat "$D/calls")"; return 1; }; }
 
 VERBS=(apply check end enter freeze limits list ls metrics policy show status strays thaw)
-KEYS=(memory_max= memory_high= memory_swap_max= cpu_max= cpu_weight= pids_max= io_weight= io_max=)
+KEYS=(memory_max= memory_high= memory_swap_max= cpu_max= cpu_weight= pids_max= io_weight= io_max= cpus=)
 ROOT_ONLY='session ids are offered to root only: run the test as root'
 
 # --- verbs and global options ---
@@ -238,7 +238,7 @@ t "limits memory_m: memory_max=" reply_is memory_max=
 t "limits memory_m: no space after the '='" nospace
 comp 'corralctl limits root pids_max=100 cpu_max=50% '
 t "limits: a key already set is not offered again" \
-	reply_is memory_max= memory_high= memory_swap_max= cpu_weight= io_weight= io_max=
+	reply_is memory_max= memory_high= memory_swap_max= cpu_weight= io_weight= io_max= cpus=
 comp 'corralctl limits root memory_max='
 t "limits KEY=: no guess at the value" reply_empty
 comp 'corralctl limits root memory_max=1G'

@@ -185,6 +185,19 @@ static const struct err_case cases[] = {
 	    ":2: [defaults] tmp_size: '0%' is not a percentage of RAM between 0.01% and 100%"),
 	ROW("tmp_size over 100%", "[defaults]\ntmp_size = 150%\n", -ERANGE,
 	    ":2: [defaults] tmp_size: '150%' is not a percentage of RAM between 0.01% and 100%"),
+	ROW("cpus 0", "[defaults]\n\n[group:hpc]\ncpus = 0\n", -ERANGE,
+	    ":4: [group:hpc] cpus: '0' is out of range (1 to 8192, or empty for all CPUs)"),
+	ROW("cpus beyond the largest NR_CPUS", "[user:alice]\ncpus = 8193\n", -ERANGE,
+	    ":2: [user:alice] cpus: '8193' is out of range (1 to 8192, or empty for all CPUs)"),
+	ROW("cpus not a number", "[defaults]\ncpus = max\n", -EINVAL,
+	    ":2: [defaults] cpus: 'max' is not a number of CPUs (use 2, auto to follow cpu_max, "
+	    "or empty for all of them)"),
+	ROW("cpus with a sign", "[defaults]\ncpus = +2\n", -EINVAL,
+	    ":2: [defaults] cpus: '+2' is not a number of CPUs (use 2, auto to follow cpu_max, "
+	    "or empty for all of them)"),
+	ROW("cpus in [global]", "[global]\ncpus = 2\n", -EINVAL,
+	    ":2: [global] cpus: not valid in [global] (put it in [defaults], [group:NAME] or "
+	    "[user:NAME])"),
 	ROW("BOM", "\xef\xbb\xbf[defaults]\n", -EINVAL,
 	    ":1: file starts with a UTF-8 byte order mark; remove it"),
 	ROW("empty main file", "", -ENODATA,

@@ -243,11 +243,51 @@ static void test_io_max(const char *dir)
 	is_int(p.io_max.n, 0, "io_max caps nothing by default");
 }
 
+/* cpus: a count, auto (resolved by the cgroup layer against cpu_max), or unset. */
+static void test_cpus(const char *dir)
+{
+	static const struct {
+		const char *text, *formatted;
+		bool set;
+		uint64_t v;
+	} rows[] = {
+		{ "[defaults]\n", "", false, 0 },
+		{ "[defaults]\ncpus = 2\n", "2", true, 2 },
+		{ "[defaults]\ncpus = 0008\n", "8", true, 8 },
+		{ "[defaults]\ncpus = 8192\n", "8192", true, 8192 },
+		{ "[defaults]\ncpus = auto\n", "auto", true, POLICY_CPUS_AUTO },
+		{ "[defaults]\ncpus = 4\n[user:dave]\ncpus =\n", "", false, 0 },
+		{ "[defaults]\ncpus =\n[group:none]\ncpus = 1\n[user:dave]\ncpus = auto\n", "auto",
+		  true, POLICY_CPUS_AUTO },
+	};
+	char buf[64], limits[512];
+
+	for (size_t i = 0; i < ARRAY_SIZE(rows); i++) {
+		struct corral_err err = CORRAL_ERR_INIT;
+		struct policy p;
+
+		if (!is_int(load_text(dir, rows[i].text, &p, &err), 0, "cpus, case %zu, loads", i)) {
+			diag("%s", err.msg);
+			continue;
+		}
+		ok(p.cpus.set == rows[i].set && (!p.cpus.set || p.cpus.v == rows[i].v),
+		   "cpus, case %zu: set %d, %llu", i, rows[i].set, (unsigned long long)rows[i].v);
+		policy_format_value(&p, POLICY_CPUS, buf, sizeof(buf));
+		is_str(buf, rows[i].formatted, "cpus, case %zu, is shown as '%s'", i,
+		       rows[i].formatted);
+		/* Recorded in the session's state with the limits, as corralctl limits reads them. */
+		policy_format_limits(&p, limits, sizeof(limits));
+		ok(rows[i].set == (strstr(limits, "cpus ") != NULL), "cpus, case %zu: %s the "
+		   "recorded limits", i, rows[i].set ? "in" : "not in");
+	}
+}
+
 int main(void)
 {
 	with_scratch("good values", test_good);
 	with_scratch("bad values", test_bad);
 	with_scratch("defaults and precedence", test_defaults_and_precedence);
 	with_scratch("io_max", test_io_max);
+	with_scratch("cpus", test_cpus);
 	return done();
 }

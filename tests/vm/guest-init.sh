@@ -100,9 +100,10 @@ unified)
 legacy)
 	# cgroup v1 only, as systemd laid it out before v2 (CentOS 7, Ubuntu
 	# 18.04): a tmpfs of hierarchies, cpu and cpuacct co-mounted with the
-	# two names as symlinks, and a named hierarchy without controllers.
+	# two names as symlinks, cpuset without clone_children (a new cgroup
+	# there has no CPUs), and a named hierarchy without controllers.
 	mount -t tmpfs -o mode=0755 cgroup $cg || die "cannot mount a tmpfs on $cg"
-	for h in cpu,cpuacct memory pids blkio; do
+	for h in cpu,cpuacct cpuset memory pids blkio; do
 		mkdir $cg/$h && mount -t cgroup -o $h cgroup $cg/$h || die "cannot mount cgroup $h"
 	done
 	ln -s cpu,cpuacct $cg/cpu && ln -s cpu,cpuacct $cg/cpuacct || die "symlinks in $cg"

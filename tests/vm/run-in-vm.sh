@@ -18,7 +18,7 @@
 # it is. The build tree is read-only there. Knobs: CORRAL_VM_KVER (kernel
 # version, default: the newest /boot/vmlinuz-*-amd64 with modules),
 # CORRAL_VM_MEM (MiB, 1024), CORRAL_VM_CPUS (2), CORRAL_VM_CGROUP (unified, or
-# legacy: cgroup v1 only, cpu,cpuacct co-mounted), CORRAL_VM_CGROUP2_OPTS (the
+# legacy: cgroup v1 only, cpu,cpuacct co-mounted, cpuset), CORRAL_VM_CGROUP2_OPTS (the
 # cgroup2 mount options, default systemd's nsdelegate,memory_recursiveprot),
 # CORRAL_VM_APPEND (more kernel arguments), CORRAL_VM_KEEP=1 (keep the run
 # directory: console log, dmesg, command). The guest has a blank 256 MiB
