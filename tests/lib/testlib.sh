@@ -2,7 +2,7 @@
 # The library of the privileged and e2e tests: TAP output, a private world to
 # run in, throwaway users, a PAM service and configuration of the test's own.
 #
-#   . "$CORRAL_SRC/tests/lib/testlib.sh"
+#   . "${CORRAL_SRC:?...}/tests/lib/testlib.sh" || exit 99
 #   tl_init "$@"          # re-runs the test inside its own mount namespace
 #
 # The private world (set up by tl_init, gone when the test ends):
