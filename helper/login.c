@@ -21,26 +21,14 @@
 /* How long the init may take to answer a hand-over: it answers at once unless it is ending. */
 #define HAND_TIMEOUT_MS 2000
 
+static bool is_set(const struct session_state *s)
+{
+	return s->scope_user;
+}
+
 int login_find_set(int state_fd, uid_t uid, struct session_state *ret, struct corral_err *err)
 {
-	struct dirent *de;
-	int found = 0;
-	DIR *d = state_opendir_user(state_fd, uid);
-
-	if (!d && errno == ENOENT)
-		return 0;
-	if (!d)
-		return err_errno(err, -errno, "Failed to list the sessions of uid %u", (unsigned)uid);
-	while (!found && (de = readdir(d))) {
-		struct corral_err e = CORRAL_ERR_INIT;
-
-		if (!state_valid_id(de->d_name) ||
-		    state_read_user(dirfd(d), uid, de->d_name, ret, &e) < 0)
-			continue;
-		found = ret->scope_user && !ret->ending && state_init_alive(ret);
-	}
-	(void)closedir(d);
-	return found;
+	return state_find_live(state_fd, uid, is_set, ret, err);
 }
 
 /* "/proc/self/fd/N/<uid>/<set>.sock": a socket path resolved beneath the state directory fd. */

@@ -4,7 +4,6 @@
  * policy, and with private_tmp = user the mounts of a live session of the
  * user to share (helper/private-tmp.c mounts them in the new namespace).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <sys/sysinfo.h>
@@ -29,25 +28,17 @@ static int size_of(const struct policy_limit *l, char *buf, size_t size, struct 
 	return 0;
 }
 
-/* A live session of uid with private_tmp = user, other than the one being made. */
-static int find_donor(int state_fd, uid_t uid, struct session_state *ret)
+static bool has_tmp_user(const struct session_state *s)
 {
-	struct dirent *de;
-	int found = 0;
-	DIR *d = state_opendir_user(state_fd, uid);
+	return s->tmp_user;
+}
 
-	if (!d)
-		return 0;
-	while (!found && (de = readdir(d))) {
-		struct corral_err e = CORRAL_ERR_INIT;
+/* A live session of uid with private_tmp = user, other than the one being made. */
+static bool find_donor(int state_fd, uid_t uid, struct session_state *ret)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
 
-		if (!state_valid_id(de->d_name) ||
-		    state_read_user(dirfd(d), uid, de->d_name, ret, &e) < 0)
-			continue;
-		found = ret->tmp_user && !ret->ending && state_init_alive(ret);
-	}
-	(void)closedir(d);
-	return found;
+	return state_find_live(state_fd, uid, has_tmp_user, ret, &ignored) > 0;
 }
 
 int session_tmp_prepare(int state_fd, uid_t uid, const struct policy *pol,

@@ -103,6 +103,29 @@ DIR *state_opendir_user(int sessions_fd, uid_t uid)
 	return d;
 }
 
+int state_find_live(int sessions_fd, uid_t uid, bool (*want)(const struct session_state *s),
+		    struct session_state *ret, struct corral_err *err)
+{
+	struct dirent *de;
+	int found = 0;
+	DIR *d = state_opendir_user(sessions_fd, uid);
+
+	if (!d && errno == ENOENT)
+		return 0;
+	if (!d)
+		return err_errno(err, -errno, "Failed to list the sessions of uid %u", (unsigned)uid);
+	while (!found && (de = readdir(d))) {
+		struct corral_err e = CORRAL_ERR_INIT;
+
+		if (!state_valid_id(de->d_name) ||
+		    state_read_user(dirfd(d), uid, de->d_name, ret, &e) < 0)
+			continue;
+		found = want(ret) && !ret->ending && state_init_alive(ret);
+	}
+	(void)closedir(d);
+	return found;
+}
+
 static int write_once(int dirfd, const struct session_state *s, const char *name,
 		      const char *buf, size_t len, struct corral_err *err)
 {

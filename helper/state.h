@@ -120,6 +120,14 @@ bool state_app_alive(const struct session_state *l);
  * namespace, not a zombie. When unsure, alive.
  */
 bool state_init_alive(const struct session_state *s);
+/*
+ * The first session of uid, in directory order, whose init runs, that is not
+ * ending and for which want() holds: 1 and *ret filled, 0 when there is none
+ * (or no directory of uid), negative errno when the directory cannot be
+ * listed. Unreadable state files are passed over.
+ */
+int state_find_live(int sessions_fd, uid_t uid, bool (*want)(const struct session_state *s),
+		    struct session_state *ret, struct corral_err *err);
 /* Whether session id of uid is live, as state_count() counts it (and reaps). */
 bool state_live(int dirfd, uid_t uid, const char *id);
 /* The state file of session id, and the files beside it named "<id>.*" (helper/login.c). */
