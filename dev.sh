@@ -13,10 +13,11 @@ DEPS=(
   openssh-server openssh-client mandoc strace python3
 )
 # Tests only: the vm suite (a cgroup v2 kernel under QEMU, tests/vm/run-in-vm.sh),
-# the static suite (tests/static/run-static.sh), the bench suite's anchors and the
-# fuzzers (clang's libFuzzer, tests/fuzz/).
+# the static suite (tests/static/run-static.sh), the bench suite's anchors, the
+# fuzzers (clang's libFuzzer, tests/fuzz/) and LXCFS (privileged/proc-view runs its
+# own instance; on a systemd host the package also starts the system's).
 TEST_DEPS=(qemu-system-x86 linux-image-amd64 busybox-static kmod cppcheck clang-tidy
-  bubblewrap firejail clang libclang-rt-14-dev llvm tmux)
+  bubblewrap firejail clang libclang-rt-14-dev llvm tmux lxcfs)
 
 # install [apt-get options...] -- packages...: only when one is missing.
 install() {

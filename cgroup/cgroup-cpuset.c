@@ -19,7 +19,7 @@
  * parent (a subset) and refuses tasks in one without cpus and mems, so every
  * level is written: corral's root and inits filled from their parent when
  * empty, the user's with the placement or the root's whole set, each
- * session's with its user's.
+ * session's and the user's init.scope with its user's.
  */
 #include <errno.h>
 #include <stdlib.h>

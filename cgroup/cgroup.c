@@ -201,7 +201,7 @@ int cg_user_count_sessions(const struct cg_host *host, uid_t uid, unsigned *ret,
 		return r;
 	}
 	while ((de = readdir(d)))
-		n += de->d_type == DT_DIR && de->d_name[0] != '.';
+		n += de->d_type == DT_DIR && de->d_name[0] != '.' && !streq(de->d_name, CG_INIT_SCOPE);
 	(void)closedir(d);
 	*ret = n;
 	return 0;
@@ -309,22 +309,64 @@ int cg_session_attach(const struct cg_host *host, const struct cg_session *s, pi
 	return 0;
 }
 
-int cg_inits_attach(const struct cg_host *host, pid_t pid, struct corral_err *err)
+/* <uid>/init.scope in hierarchy i, created if missing; on v1's cpuset, with the user's CPUs. */
+static int init_scope_open(const struct cg_host *host, unsigned i, uid_t uid, int *ret_fd,
+			   struct corral_err *err)
 {
-	int r = 0;
+	_cleanup_close_ int user = -EBADF, fd = -EBADF;
+	int r = open_user(host, i, uid, &user, err);
 
-	for (unsigned i = 0; r >= 0 && i < host->n; i++) {
-		_cleanup_close_ int root = -EBADF, inits = -EBADF;
-
-		if (!hier_used(host, i))
-			continue;
-		r = cg_dir_open(host->h[i].fd, host->root, false, &root, err);
-		if (r >= 0)
-			r = cg_dir_open(root, CG_INITS, false, &inits, err);
-		if (r >= 0)
-			r = write_pid(inits, pid, err);
-	}
+	if (r >= 0)
+		r = cg_dir_open(user, CG_INIT_SCOPE, true, &fd, err);
+	if (r >= 0 && cpuset_v1(host, i))
+		r = cg1_cpuset_session(user, fd, err);
+	if (r >= 0)
+		*ret_fd = TAKE_FD(fd);
 	return r;
+}
+
+int cg_init_attach(const struct cg_host *host, const struct cg_session *s, pid_t pid,
+		   struct corral_err *err)
+{
+	for (unsigned i = 0; i < host->n; i++) {
+		int r = 0;
+
+		if (s->fd[i] < 0)
+			continue;
+		/*
+		 * The last init of the user to end removes init.scope without our
+		 * lock: made again when it went between our open and our write.
+		 */
+		for (int tries = 3; tries > 0; tries--) {
+			_cleanup_close_ int fd = -EBADF;
+
+			err_clear(err);
+			r = init_scope_open(host, i, s->uid, &fd, err);
+			if (r >= 0)
+				r = write_pid(fd, pid, err);
+			if (r != -ENODEV && r != -ENOENT)
+				break;
+		}
+		if (r < 0)
+			return err_wrap(err, "Failed to move the session init into its cgroup in %s",
+					host->h[i].mnt);
+	}
+	return 0;
+}
+
+int cg_inits_procs_open(int rootfd, int *ret_fd, struct corral_err *err)
+{
+	_cleanup_close_ int inits = -EBADF;
+	int r, fd;
+
+	r = cg_dir_open(rootfd, CG_INITS, false, &inits, err);
+	if (r < 0)
+		return r;
+	fd = openat(inits, "cgroup.procs", O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return err_errno(err, -errno, "Failed to open %s/cgroup.procs", CG_INITS);
+	*ret_fd = fd;
+	return 0;
 }
 
 /* SIGKILL every pid listed in cgroup.procs; the count of pids seen. */
@@ -413,6 +455,19 @@ bool cg_session_empty(const struct cg_host *host, const struct cg_session *s)
 	return known;
 }
 
+/* The user's cgroup name beneath rootfd, once no session and no init is left in it. */
+static void user_rmdir(int rootfd, const char *name)
+{
+	struct corral_err ignored = CORRAL_ERR_INIT;
+	_cleanup_close_ int fd = -EBADF;
+
+	if (cg_dir_open(rootfd, name, false, &fd, &ignored) < 0)
+		return;
+	/* -EBUSY while an init lives, or a session. */
+	if (cg_rmdir(fd, CG_INIT_SCOPE, &ignored) >= 0)
+		(void)cg_rmdir(rootfd, name, &ignored);
+}
+
 static int remove_one(const struct cg_host *host, unsigned i, const struct cg_session *s,
 		      int timeout_ms, struct corral_err *err)
 {
@@ -438,8 +493,7 @@ static int remove_one(const struct cg_host *host, unsigned i, const struct cg_se
 			       host->h[i].mnt, host->root, name, s->id);
 	if (r < 0)
 		return r;
-	(void)cg_rmdir(root, name, err);	/* -EBUSY while other sessions live */
-	err_clear(err);
+	user_rmdir(root, name);
 	return 0;
 }
 
@@ -546,6 +600,8 @@ static void gc_session(int userfd, const char *id, void *data)
 	struct corral_err ignored = CORRAL_ERR_INIT;
 	struct gc *g = data;
 
+	if (streq(id, CG_INIT_SCOPE))
+		return;
 	if (!g->live(g->uid, id, g->data) && cg_rmdir(userfd, id, &ignored) == -EBUSY &&
 	    g->freezer)
 		cg_thaw_child(userfd, id);
@@ -561,7 +617,7 @@ static void gc_user(int rootfd, const char *uid, void *data)
 		return;
 	g->uid = uid;
 	cg_for_each_child(fd, gc_session, g);
-	(void)cg_rmdir(rootfd, uid, &ignored);	/* -EBUSY while it has sessions */
+	user_rmdir(rootfd, uid);
 }
 
 int cg_gc_user(const struct cg_host *host, uid_t uid,

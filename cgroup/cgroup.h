@@ -6,7 +6,8 @@
  *
  *   <hierarchy>/<root>/<uid>/<session>    a session's processes
  *   <hierarchy>/<root>/<uid>              the user's limits, over all sessions
- *   <hierarchy>/<root>/inits              every session's init (never limited)
+ *   <hierarchy>/<root>/<uid>/init.scope   the inits of the user's sessions
+ *   <hierarchy>/<root>/inits              where an init goes at its end
  *
  * on unified cgroup v2, hybrid (v1 controllers beside a v2 mount: the v1
  * ones carry the limits) and legacy v1, detected from /proc/self/mountinfo.
@@ -180,8 +181,25 @@ int cg_gc(const struct cg_host *host, bool (*live)(const char *uid, const char *
 int cg_gc_user(const struct cg_host *host, uid_t uid,
 	       bool (*live)(const char *uid, const char *id, void *data), void *data,
 	       struct corral_err *err);
-/* Move pid into <root>/inits. */
-int cg_inits_attach(const struct cg_host *host, pid_t pid, struct corral_err *err);
+/*
+ * The cgroup of the user's session inits, <uid>/init.scope in every
+ * hierarchy: inside the user's limits and usage, as a container's init is
+ * (LXCFS answers for the cgroup of the PID namespace's init, and takes
+ * "init.scope", systemd's name, for its parent), yet outside every
+ * session's cgroup, so that a session is counted, frozen, killed and
+ * emptied without its init. Move pid there (made if missing).
+ */
+#define CG_INIT_SCOPE "init.scope"
+int cg_init_attach(const struct cg_host *host, const struct cg_session *s, pid_t pid,
+		   struct corral_err *err);
+/*
+ * <root>/inits/cgroup.procs beneath rootfd (one of cg_root_fds()), for
+ * writing: where the init moves itself at its end, so that it can remove
+ * init.scope and, with the user's last session, the user's cgroup. Opened before the init's cgroup namespace exists:
+ * the kernel checks a migration against the namespace of the opener (Linux
+ * 5.16), and <root>/inits lies outside the session's.
+ */
+int cg_inits_procs_open(int rootfd, int *ret_fd, struct corral_err *err);
 /* SIGKILL everything in the session's cgroups (cgroup.kill on v2 when present). */
 int cg_session_kill(const struct cg_host *host, const struct cg_session *s,
 		    struct corral_err *err);

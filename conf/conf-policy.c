@@ -64,6 +64,16 @@ const char *private_tmp_to_string(enum private_tmp t)
 	return (unsigned)t < _PRIVATE_TMP_MAX ? private_tmp_names[t] : NULL;
 }
 
+static const char *const proc_view_names[_PROC_VIEW_KIND_MAX] = {
+	[PROC_VIEW_HOST] = "host",
+	[PROC_VIEW_LXCFS] = "lxcfs",
+};
+
+const char *proc_view_to_string(enum policy_proc_view v)
+{
+	return (unsigned)v < _PROC_VIEW_KIND_MAX ? proc_view_names[v] : NULL;
+}
+
 const char *policy_key_name(enum policy_key k)
 {
 	const struct conf_key *key = conf_key_by_policy(k);

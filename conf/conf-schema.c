@@ -87,6 +87,17 @@ static int parse_private_tmp(const char *s, union conf_value *ret, char *why, si
 	return -EINVAL;
 }
 
+static int parse_proc_view(const char *s, union conf_value *ret, char *why, size_t size)
+{
+	for (int e = 0; e < _PROC_VIEW_KIND_MAX; e++)
+		if (strcmp(s, proc_view_to_string((enum policy_proc_view)e)) == 0) {
+			ret->e = e;
+			return 0;
+		}
+	(void)snprintf(why, size, "is not a valid choice (use host or lxcfs)");
+	return -EINVAL;
+}
+
 /*
  * network_bridge: the kernel takes any bytes but '/', ':' and white space in
  * an interface name; we take the names admins write, and nothing a log line
@@ -440,6 +451,12 @@ static void store_private_tmp(struct policy *p, const union conf_value *v,
 	p->private_tmp = (enum private_tmp)v->e;
 }
 
+static void store_proc_view(struct policy *p, const union conf_value *v,
+			    const struct conf_subject *who _unused_)
+{
+	p->proc_view = (enum policy_proc_view)v->e;
+}
+
 static void store_tmp_size(struct policy *p, const union conf_value *v,
 			   const struct conf_subject *who _unused_)
 {
@@ -600,6 +617,13 @@ static int format_private_tmp(const struct policy *p, char *buf, size_t size)
 	return s ? format_str(buf, size, s) : -EINVAL;
 }
 
+static int format_proc_view(const struct policy *p, char *buf, size_t size)
+{
+	const char *s = proc_view_to_string(p->proc_view);
+
+	return s ? format_str(buf, size, s) : -EINVAL;
+}
+
 static int format_bytes(char *buf, size_t size, uint64_t v)
 {
 	static const char units[] = "KMGT";
@@ -708,6 +732,8 @@ static const struct conf_key keys[] = {
 	  store_private_tmp, format_private_tmp },
 	{ "tmp_size", SCOPE_POLICY, POLICY_TMP_SIZE, "", parse_tmp_size, store_tmp_size,
 	  format_tmp_size },
+	{ "proc_view", SCOPE_POLICY, POLICY_PROC_VIEW, "host", parse_proc_view, store_proc_view,
+	  format_proc_view },
 	{ "memory_max", SCOPE_POLICY, POLICY_MEMORY_MAX, "", parse_memory, store_memory_max,
 	  format_memory_max },
 	{ "memory_high", SCOPE_POLICY, POLICY_MEMORY_HIGH, "", parse_memory, store_memory_high,

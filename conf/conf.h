@@ -73,6 +73,13 @@ enum private_tmp {
 	_PRIVATE_TMP_MAX,
 };
 
+/* What the session's /proc/meminfo, /proc/cpuinfo... show (helper/proc-view.h). */
+enum policy_proc_view {
+	PROC_VIEW_HOST,			/* the kernel's: the whole host */
+	PROC_VIEW_LXCFS,		/* LXCFS's: the session's cgroup limits and usage */
+	_PROC_VIEW_KIND_MAX,
+};
+
 /*
  * policy_format_limits() records the keys from POLICY_MEMORY_MAX on into the
  * session's state, and corralctl limits reads them back from there: a key
@@ -87,6 +94,7 @@ enum policy_key {
 	POLICY_LINGER,
 	POLICY_PRIVATE_TMP,
 	POLICY_TMP_SIZE,
+	POLICY_PROC_VIEW,
 	POLICY_MEMORY_MAX,		/* the limit keys, in enum limit_key order */
 	POLICY_MEMORY_HIGH,
 	POLICY_MEMORY_SWAP_MAX,
@@ -200,6 +208,7 @@ struct policy {
 	bool linger;			/* scope = user: the set outlives the last login */
 	enum private_tmp private_tmp;
 	struct policy_limit tmp_size;	/* of each private tmpfs; unset: the kernel's */
+	enum policy_proc_view proc_view;
 	struct policy_limit limit[_LIMIT_MAX];
 	uint64_t max_sessions;		/* concurrent sessions of the user; POLICY_UNLIMITED: no cap */
 	struct policy_io_max io_max;
@@ -259,3 +268,4 @@ const char *on_error_to_string(enum on_error e);
 const char *network_to_string(enum policy_network n);
 const char *scope_to_string(enum policy_scope s);
 const char *private_tmp_to_string(enum private_tmp t);
+const char *proc_view_to_string(enum policy_proc_view v);

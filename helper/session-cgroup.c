@@ -88,7 +88,7 @@ int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
 {
 	int r;
 
-	r = cg_inits_attach(&sc->host, init, err);
+	r = cg_init_attach(&sc->host, &sc->s, init, err);
 	if (r < 0)
 		return err_wrap(err, "Failed to move the session init out of the session cgroup");
 	return session_cgroup_join_app(sc, app, err);

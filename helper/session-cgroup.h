@@ -25,7 +25,10 @@ struct session_cgroup {
  */
 int session_cgroup_begin(struct session_cgroup *sc, const struct policy *pol, uid_t uid,
 			 const char *id, int state_fd, bool gc_all, struct corral_err *err);
-/* Move the PAM application in, remembering where it was. */
+/*
+ * A new session: its init into the user's init.scope (cg_init_attach()),
+ * then the PAM application in, remembering where it was.
+ */
 int session_cgroup_adopt_app(struct session_cgroup *sc, pid_t app, pid_t init,
 			     struct corral_err *err);
 /* Only the application: into a scope = user set that is made already. */

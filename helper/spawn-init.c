@@ -28,7 +28,9 @@
 #define INIT_FD_STATE 4
 #define INIT_FD_CGROUP 5
 #define CGROUP_TOP "/sys/fs/cgroup"
-#define HIGH_FD 16
+/* Above every fd the init gets (5 + 2 * INIT_CG_FDS_MAX + 1): where they wait to be moved. */
+#define HIGH_FD 32
+_Static_assert(INIT_FD_CGROUP + 2 * INIT_CG_FDS_MAX + 1 <= HIGH_FD, "the init's fds stay below HIGH_FD");
 
 /*
  * clone3 (Linux 5.3) with CLONE_PIDFD, born in the session's cgroup with
@@ -86,13 +88,18 @@ static int setup_mounts(struct corral_err *err)
 /*
  * Into the session's cgroups, then a cgroup namespace rooted there: the
  * session sees its own cgroup as "/", and the view mounted below shows
- * nothing of the host's tree.
+ * nothing of the host's tree (the helper moves the init into the user's
+ * init.scope next: cg_init_attach()). leave[i]: <root>/inits/cgroup.procs
+ * of each hierarchy, opened while we are still in the host's cgroup
+ * namespace, for the init to leave init.scope through at its end.
  */
-static int enter_cgroup(const struct init_spec *spec, struct corral_err *err)
+static int enter_cgroup(const struct init_spec *spec, int *leave, struct corral_err *err)
 {
 	int r;
 
 	r = cg_session_attach(spec->cg_host, spec->cg_session, 0, err);
+	for (unsigned i = 0; r >= 0 && i < spec->n_cg_root_fds; i++)
+		r = cg_inits_procs_open(spec->cg_root_fds[i], &leave[i], err);
 	if (r < 0)
 		return r;
 	if (unshare(CLONE_NEWCGROUP) < 0)
@@ -167,10 +174,15 @@ static int setup_hostname(const char *hostname, uint64_t host_uts, struct corral
  * 5.. = corral's cgroup root in each hierarchy, then the set's socket
  * (scope = user), and sync_fd.
  */
-static int setup_fds(const struct init_spec *spec, int *sync_fd, int *exe_fd,
+/*
+ * The init's fds: 3 the application's pidfd, 4 the state directory, then
+ * corral's root in each hierarchy, then as many leave fds (enter_cgroup()),
+ * then with scope = user the set's socket.
+ */
+static int setup_fds(const struct init_spec *spec, const int *leave, int *sync_fd, int *exe_fd,
 		     struct corral_err *err)
 {
-	int keep[5 + INIT_CG_FDS_MAX], cg[INIT_CG_FDS_MAX + 1], app, state, sync, exe, null;
+	int keep[5 + 2 * INIT_CG_FDS_MAX], cg[2 * INIT_CG_FDS_MAX + 1], app, state, sync, exe, null;
 	unsigned n = spec->n_cg_root_fds;
 
 	app = fcntl(spec->app_pidfd, F_DUPFD_CLOEXEC, HIGH_FD);
@@ -179,8 +191,10 @@ static int setup_fds(const struct init_spec *spec, int *sync_fd, int *exe_fd,
 	exe = fcntl(*exe_fd, F_DUPFD_CLOEXEC, HIGH_FD);
 	null = open("/dev/null", O_RDWR | O_CLOEXEC | O_NOCTTY);
 	for (unsigned i = 0; i < n; i++)
-		if ((cg[i] = fcntl(spec->cg_root_fds[i], F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
+		if ((cg[i] = fcntl(spec->cg_root_fds[i], F_DUPFD_CLOEXEC, HIGH_FD)) < 0 ||
+		    (cg[n + i] = fcntl(leave[i], F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
 			app = -1;
+	n *= 2;
 	/* The socket goes right after the cgroup fds: one more to move and keep. */
 	if (spec->listen_fd >= 0 && (cg[n++] = fcntl(spec->listen_fd, F_DUPFD_CLOEXEC, HIGH_FD)) < 0)
 		app = -1;
@@ -260,7 +274,7 @@ static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, int
 	char uid[DECIMAL_STR_MAX(uid_t)], cg[sizeof("--cgroup-fds=") + DECIMAL_STR_MAX(unsigned)];
 	char *argv[7] = { "corral-init", uid, (char *)spec->session_id, cg };
 	char *envp[] = { NULL };
-	int argc = 4;
+	int leave[INIT_CG_FDS_MAX], argc = 4;
 
 	if (spec->kill_on_abandon)
 		argv[argc++] = "--kill-on-abandon";
@@ -279,11 +293,13 @@ static _noreturn_ void child_main(const struct init_spec *spec, int sync_fd, int
 		err_errno(&err, -errno, "Failed to make the session init a session leader");
 		child_fail(sync_fd, &err);
 	}
-	if (setup_network(spec, sync_fd, &err) < 0 || enter_cgroup(spec, &err) < 0 || setup_mounts(&err) < 0 ||
+	if (setup_network(spec, sync_fd, &err) < 0 || enter_cgroup(spec, leave, &err) < 0 ||
+	    setup_mounts(&err) < 0 ||
 	    mount_cgroup_view(spec->cg_host, &err) < 0 ||
+	    (spec->proc_view && proc_view_mount(spec->proc_view, &err) < 0) ||
 	    (spec->tmp && private_tmp_mount(spec->tmp, &err) < 0) ||
 	    setup_hostname(spec->hostname, host_uts, &err) < 0 ||
-	    setup_fds(spec, &sync_fd, &exe_fd, &err) < 0)
+	    setup_fds(spec, leave, &sync_fd, &exe_fd, &err) < 0)
 		child_fail(sync_fd, &err);
 	(void)syscall(SYS_execveat, exe_fd, "", argv, envp, AT_EMPTY_PATH);
 	err_errno(&err, -errno, "Failed to execute %s", spec->init_path);

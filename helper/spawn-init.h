@@ -8,6 +8,7 @@
 #include "error.h"
 #include "net-veth.h"
 #include "private-tmp.h"
+#include "proc-view.h"
 
 #define SESSION_NS_FLAGS (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC)
 /* What the PAM application joins: the above and the session's cgroup namespace. */
@@ -30,6 +31,7 @@ struct init_spec {
 	unsigned n_cg_root_fds;
 	int listen_fd;		/* scope = user: the set's socket (login.h), the fd after those; else -1 */
 	const struct private_tmp_spec *tmp; /* private_tmp: what /tmp, /var/tmp, /dev/shm become; or NULL */
+	const struct proc_view *proc_view; /* proc_view = lxcfs: mounted over /proc's files; or NULL */
 };
 
 /*

@@ -90,7 +90,7 @@ static int end_session(int pidfd, const struct session_state *st,
 	}
 	/*
 	 * Entering the session to signal costs two forks: not when its cgroups
-	 * show nothing left (the init lives in corral's inits cgroup), as after
+	 * show nothing left (the init lives in its init.scope below), as after
 	 * most logouts, where the shell and its children have exited already.
 	 */
 	if (!cg->created || !cg_session_empty(&cg->host, &cg->s)) {

@@ -34,6 +34,7 @@ struct open_txn {
 	struct session_cgroup cg;
 	struct session_state st;
 	struct veth_plan veth;	/* network = veth: host[0] once its name is ours to remove */
+	bool proc_view;		/* LXCFS's view mounted (proc_view = lxcfs, and one was found) */
 };
 
 static void open_txn_abort(struct open_txn *t)
@@ -77,11 +78,36 @@ static int copy_request(struct session_state *st, const struct proto_msg *req,
 	return 0;
 }
 
+/*
+ * proc_view = lxcfs: LXCFS's files, opened here in the host's namespace. A
+ * session without them is still isolated, so on_error = allow carries on
+ * with the host's /proc and says so; deny refuses the login. *ret stays NULL
+ * then.
+ */
+static int open_proc_view(const struct policy *pol, const char *user, struct proc_view *pv,
+			  const struct proc_view **ret, struct corral_err *err)
+{
+	int r;
+
+	r = proc_view_open(NULL, pv, err);
+	if (r == 0) {
+		*ret = pv;
+		return 0;
+	}
+	if (pol->on_error != ON_ERROR_ALLOW)
+		return err_wrap(err, "proc_view = lxcfs");
+	hlog(LOG_WARNING, "proc_view = lxcfs: %s; user '%s' sees the host's /proc (on_error = allow)",
+	     err->msg, user);
+	err_clear(err);
+	return 0;
+}
+
 static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
 		 struct corral_err *err)
 {
 	_cleanup_close_ int app = -EBADF;
 	struct private_tmp_spec tmp;
+	struct proc_view pv = PROC_VIEW_INIT;
 	int cg_fds[INIT_CG_FDS_MAX];
 	unsigned n_cg_fds = 0;
 	struct init_spec spec = {
@@ -117,7 +143,10 @@ static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
 		spec.tmp = &tmp;
 		t->st.tmp_user = pol->private_tmp == PRIVATE_TMP_USER;
 	}
-	r = cg_root_fds(&t->cg.host, cg_fds, &n_cg_fds, err);
+	r = pol->proc_view == PROC_VIEW_LXCFS ?
+		open_proc_view(pol, t->st.user, &pv, &spec.proc_view, err) : 0;
+	if (r == 0)
+		r = cg_root_fds(&t->cg.host, cg_fds, &n_cg_fds, err);
 	if (r == 0) {
 		spec.n_cg_root_fds = n_cg_fds;
 		r = init_spawn(&spec, &t->init_pidfd, &t->st.init_pid, err);
@@ -126,6 +155,8 @@ static int spawn(struct helper *h, struct open_txn *t, const struct policy *pol,
 		(void)close(cg_fds[--n_cg_fds]);
 	if (spec.tmp)
 		private_tmp_close(tmp.share_fds);
+	proc_view_close(&pv);
+	t->proc_view = spec.proc_view != NULL;
 	if (r < 0)
 		return r;
 	return ns_inode(t->st.init_pid, "pid", &t->st.pidns, err);
@@ -434,11 +465,12 @@ static int open_session(struct helper *h, const struct proto_msg *req,
 	veth_describe(&t.veth, veth, sizeof(veth));
 	hlog(LOG_INFO,
 	     "session opened for user '%s' (uid %u) service=%s tty=%s rhost=%s session=%s%s "
-	     "namespaces=pid,mnt,uts,ipc,cgroup%s init=%d cgroup=%s/%u/%s (%s)%s",
+	     "namespaces=pid,mnt,uts,ipc,cgroup%s init=%d cgroup=%s/%u/%s (%s)%s%s",
 	     id->name, (unsigned)id->uid, t.st.service, t.st.tty, t.st.rhost, t.st.id,
 	     t.st.scope_user ? " scope=user" : "",
 	     pol->network != NETWORK_HOST ? ",net" : "", (int)t.st.init_pid, t.st.cgroup_root,
-	     (unsigned)id->uid, t.st.id, cg_layout_name(t.cg.host.layout), veth);
+	     (unsigned)id->uid, t.st.id, cg_layout_name(t.cg.host.layout), veth,
+	     t.proc_view ? " proc_view=lxcfs" : "");
 	session_cgroup_done(&t.cg);
 	t.init_pidfd = close_nointr_keep_errno(t.init_pidfd);
 	t.listen_fd = close_nointr_keep_errno(t.listen_fd);

@@ -16,7 +16,7 @@
  * With --kill-on-abandon, an application that dies without closing the
  * session ends it at once: our exit makes the kernel SIGKILL the namespace.
  * With --scope-user the session is a user's namespace set, joined by every
- * login of the user: the fd after the cgroup fds is a listening socket on
+ * login of the user: the fd after the leave fds is a listening socket on
  * which the helper hands us the pidfd of each application that joins, and
  * "the application is gone" means the last of them is.
  *
@@ -52,7 +52,14 @@
 
 #define FD_APP 3	/* pidfd of the PAM application, or closed */
 #define FD_STATE 4	/* the state directory, RUN_DIR/sessions */
-#define FD_CGROUP 5	/* 5.. corral's cgroup root in each hierarchy it uses */
+/*
+ * 5..5+N-1: corral's cgroup root in each of the N hierarchies it uses; then
+ * N leave fds, <root>/inits/cgroup.procs of each, opened by the helper's
+ * child in the host's cgroup namespace: we live in the user's init.scope,
+ * and must go before it can be removed, to a cgroup outside our own
+ * namespace (see leave_init_scope()).
+ */
+#define FD_CGROUP 5
 #define MAX_CGROUP_FDS 8
 #define MAX_WATCH 64	/* processes whose parent lives outside the namespace */
 #define MAX_APPS 128	/* logins of a scope = user set: helper/login.h LOGINS_MAX */
@@ -105,7 +112,7 @@ static int parse_args(struct init *in, int argc, char **argv)
 			return -EINVAL;
 	in->n_cgroup_fds = n;
 	if (in->listen_fd == 0)
-		in->listen_fd = FD_CGROUP + (int)n;
+		in->listen_fd = FD_CGROUP + 2 * (int)n;
 	(void)snprintf(in->uid, sizeof(in->uid), "%u", (unsigned)uid);
 	(void)snprintf(in->state_name, sizeof(in->state_name), "%s/%s", in->uid, argv[2]);
 	return 0;
@@ -233,11 +240,36 @@ static bool session_empty(struct init *in)
  * (abandoned, or SIGTERM from root) it stays busy until we are gone; the
  * helper removes it at the next login or logout.
  */
+/*
+ * Out of the user's init.scope into <root>/inits, in every hierarchy, so
+ * that the last init of the user can remove it: "0" is the writer. The
+ * kernel checks the move against the cgroup namespace of the fd's opener
+ * (Linux 5.16; before, against ours, rooted at the session, from where
+ * neither cgroup can be reached under nsdelegate: then init.scope and the
+ * user's cgroup stay for the helper's collection).
+ */
+static void leave_init_scope(const struct init *in)
+{
+	for (unsigned i = 0; i < in->n_cgroup_fds; i++)
+		if (write(FD_CGROUP + (int)(in->n_cgroup_fds + i), "0", 1) < 0)
+			syslog(LOG_WARNING, "Failed to leave the user's init.scope: %m");
+}
+
+/* The user's cgroup, with its init.scope, unless another session or init is left in it. */
+static void remove_user_cgroup(int fd, const struct init *in)
+{
+	char scope[sizeof(in->uid) + sizeof("/init.scope")];
+
+	(void)snprintf(scope, sizeof(scope), "%s/init.scope", in->uid);
+	if (unlinkat(fd, scope, AT_REMOVEDIR) == 0 || errno == ENOENT)
+		(void)unlinkat(fd, in->uid, AT_REMOVEDIR);
+}
+
 static void remove_cgroup(int fd, const struct init *in, bool expect_empty, int *tries)
 {
 	for (;;) {
 		if (unlinkat(fd, in->state_name, AT_REMOVEDIR) == 0 || errno == ENOENT) {
-			(void)unlinkat(fd, in->uid, AT_REMOVEDIR);
+			remove_user_cgroup(fd, in);
 			return;
 		}
 		if (errno != EBUSY || !expect_empty || *tries <= 0)
@@ -332,9 +364,11 @@ static _noreturn_ void finish(struct init *in, const char *why, bool expect_empt
 	remove_companions(in);
 	(void)unlinkat(FD_STATE, in->uid, AT_REMOVEDIR);
 	/*
-	 * The session's cgroups are empty now (we live in corral's inits cgroup, not
-	 * in them). They are named like the state; the user's goes with the last session.
+	 * The session's cgroups are empty now (we live in the user's init.scope,
+	 * not in them). They are named like the state; the user's goes with the
+	 * last session and the last init, so we leave init.scope first.
 	 */
+	leave_init_scope(in);
 	for (unsigned i = 0; i < in->n_cgroup_fds; i++)
 		remove_cgroup(FD_CGROUP + (int)i, in, expect_empty, &tries);
 	syslog(LOG_INFO, "session %s ended (%s)", in->state_name + strlen(in->uid) + 1, why);

@@ -4,8 +4,8 @@
  * once, and resume them, with the freezer of the session's cgroup
  * (cg_session_freeze()). Nothing is signalled: the processes do not see it.
  *
- * The session's init is not frozen: it lives in <root>/inits, not in the
- * session's cgroup (cgroup.h). That is as it should be: it only reaps and
+ * The session's init is not frozen: it lives in its user's init.scope, not
+ * in the session's cgroup (cgroup.h). That is as it should be: it only reaps and
  * waits, and it must stay free to end the session if the PAM application
  * is killed meanwhile. The PAM application is frozen with the session (it
  * sits in the session's cgroup): an SSH connection stalls until the thaw.

@@ -149,8 +149,9 @@ static void show_processes(const struct cg_host *host, const struct cg_session *
 		printf("  processes:   cannot be listed: %s\n", err.msg);
 		return;
 	}
-	printf("  processes:   %zu%s (the init, pid %d, is not counted: it lives in %s/inits)\n", n,
-	       r > 0 ? " or more" : "", (int)st->init_pid, host->root);
+	printf("  processes:   %zu%s (the init, pid %d, is not counted: it lives in %s/%u/%s)\n",
+	       n, r > 0 ? " or more" : "", (int)st->init_pid, host->root, (unsigned)st->uid,
+	       CG_INIT_SCOPE);
 	printf("    %8s %6s %-12s %s\n", "PID", "SPID", "USER", "COMMAND");
 	for (size_t i = 0; i < n; i++)
 		show_process(pids[i], st->pidns);

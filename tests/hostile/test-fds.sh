@@ -69,7 +69,8 @@ rm -rf /run/corral/sessions/"$uid"
 
 # --- the PAM application leaks 1000 fds, or has 0-2 closed ---------------------------------------------
 # The session's init gets exactly: 0-2 /dev/null, 3 the application's pidfd, 4 the
-# state directory, then the cgroup roots (design.md). Nothing the application left open.
+# state directory, then the cgroup roots and as many leave fds, <root>/inits/cgroup.procs
+# (design.md). Nothing the application left open.
 init_fds() {
 	local pid=$1 fd
 	for fd in /proc/"$pid"/fd/*; do
@@ -84,10 +85,14 @@ tl_wait_for 10 hl_has_session "$mallory" || bail "no session came up"
 init=$(sed -n 's/^init_pid=//p' /run/corral/sessions/"$uid"/*)
 fds=$(init_fds "$init")
 diag "$fds"
-# Past 0-4 the init has the cgroup roots and fds of its own (a signalfd, pidfds it watches).
+# Past 0-4 the init has the cgroup roots, the leave fds and fds of its own (a signalfd,
+# pidfds it watches).
 unlike "$(printf '%s\n' "$fds" | grep -Ev '^[0-2]=/dev/null$|^[0-9]+=anon_inode:\[(pidfd|signalfd)\]$|^4=/run/corral/sessions$' |
-	grep -Ev "=/sys/fs/cgroup/[^/]+/$TL_CGROUP_ROOT\$")" . \
+	grep -Ev "=/sys/fs/cgroup/[^/]+/$TL_CGROUP_ROOT(/inits/cgroup.procs)?\$")" . \
 	"an application with 1000 open fds: its session's init holds only its own fds"
+is "$(printf '%s\n' "$fds" | grep -c "/$TL_CGROUP_ROOT/inits/cgroup.procs\$")" \
+	"$(printf '%s\n' "$fds" | grep -c "/$TL_CGROUP_ROOT\$")" \
+	"... one leave fd per cgroup root"
 is "$(printf '%s\n' "$fds" | grep -c '^[012]=/dev/null$')" 3 "0-2 of the init are /dev/null"
 like "$(printf '%s\n' "$fds" | grep '^4=')" "^4=/run/corral/sessions\$" "fd 4 is the state directory"
 HL_APP=$app hl_session_end "$mallory"
