@@ -143,10 +143,21 @@ hl_clear_hits() { rm -f "$HL_EVIL_DIR"/hit.*; }
 
 # hl_tripwire PATH: a FIFO; whoever opens it for reading lets the writer in
 # the background go on and leave PATH.hit. The writer gives up after 60 s.
+# The writer never creates PATH (dd conv=nocreat), and a new tripwire on the
+# same PATH first ends the old writer: a writer that a loaded machine starts
+# late must not find PATH removed, create a plain file there and "hit" it.
+declare -gA HL_TRIPWIRES=()
 hl_tripwire() {
+	local old=${HL_TRIPWIRES[$1]:-}
+	if [ -n "$old" ]; then
+		tl_kill_tree "$old"
+		{ wait "$old"; } 2>/dev/null
+	fi
 	rm -f "$1" "$1.hit"
 	mkfifo -m 0666 "$1"
-	timeout 60 bash -c 'exec 3>"$1" && : > "$1.hit"' _ "$1" &
+	timeout 60 dd if=/dev/null of="$1" conv=nocreat,notrunc status=none 2>/dev/null &&
+		: > "$1.hit" &
+	HL_TRIPWIRES[$1]=$!
 	TL_PIDS+=("$!")
 }
 
