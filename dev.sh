@@ -12,12 +12,14 @@ DEPS=(
   libpam-modules libpam-runtime login passwd procps util-linux psmisc
   openssh-server openssh-client mandoc strace python3
 )
-# Tests only: the vm suite (a cgroup v2 kernel under QEMU, tests/vm/run-in-vm.sh),
-# the static suite (tests/static/run-static.sh), the bench suite's anchors, the
-# fuzzers (clang's libFuzzer, tests/fuzz/) and LXCFS (privileged/proc-view runs its
-# own instance; on a systemd host the package also starts the system's).
+# Tests only: the vm suite (a cgroup v2 kernel under QEMU, tests/vm/run-in-vm.sh;
+# vm-deb builds the Debian package, which needs build-essential, implied by
+# every Debian build, dpkg-dev and debhelper), the static suite
+# (tests/static/run-static.sh), the bench suite's anchors, the fuzzers (clang's
+# libFuzzer, tests/fuzz/) and LXCFS (privileged/proc-view runs its own
+# instance; on a systemd host the package also starts the system's).
 TEST_DEPS=(qemu-system-x86 linux-image-amd64 busybox-static kmod cppcheck clang-tidy
-  bubblewrap firejail clang libclang-rt-14-dev llvm tmux lxcfs)
+  bubblewrap firejail clang libclang-rt-14-dev llvm tmux lxcfs build-essential dpkg-dev debhelper)
 
 # install [apt-get options...] -- packages...: only when one is missing.
 install() {

@@ -2,8 +2,9 @@
 # shellcheck shell=dash
 # PID 1 of the test VM (copied into the initramfs by run-in-vm.sh as /init).
 # Loads the 9p/virtio/overlay modules, mounts the host's root (9p, read-only)
-# at /host, makes /etc, /home, /var, /root and /tmp writable with overlays
-# (tmpfs upper) and /run a tmpfs, mounts proc, sysfs, devtmpfs, devpts
+# at /host, makes /etc, /home, /var, /root, /tmp and those named by
+# corral_vm.overlay=DIR,... (run-in-vm.sh's CORRAL_VM_OVERLAY) writable with
+# overlays (tmpfs upper) and /run a tmpfs, mounts proc, sysfs, devtmpfs, devpts
 # and a unified cgroup2 hierarchy (or, with corral_vm.cgroup=legacy, cgroup
 # v1 hierarchies only), moves the host's root to / (as switch_root
 # does), then runs /out/command (written by the host on the second, writable
@@ -50,9 +51,14 @@ mnt9p host /host ro,cache=loose
 
 # Writable places. /etc, /home, /var (so /var/tmp), /root and /tmp keep the
 # host's contents (overlays over the read-only share: a checkout under /tmp is
-# visible); what the tests write stays in the VM.
+# visible); what the tests write stays in the VM. corral_vm.overlay= adds
+# more (usr, for a test that installs a package).
+extra=
+for arg in $(cat /proc/cmdline); do
+	case $arg in corral_vm.overlay=*) extra=$(echo "${arg#*=}" | tr , ' ') ;; esac
+done
 mount -t tmpfs -o mode=0755,size=256m rw /rw || die "tmpfs /rw"
-for d in etc home var root tmp; do
+for d in etc home var root tmp $extra; do
 	[ -d "/host/$d" ] || continue
 	mkdir -p "/rw/$d/upper" "/rw/$d/work"
 	mount -t overlay "vm-$d" -o "lowerdir=/host/$d,upperdir=/rw/$d/upper,workdir=/rw/$d/work" "/host/$d" ||

@@ -21,8 +21,11 @@
 # legacy: cgroup v1 only, cpu,cpuacct co-mounted, cpuset), CORRAL_VM_CGROUP2_OPTS (the
 # cgroup2 mount options, default systemd's nsdelegate,memory_recursiveprot),
 # CORRAL_VM_APPEND (more kernel arguments), CORRAL_VM_KEEP=1 (keep the run
-# directory: console log, dmesg, command). The guest has a blank 256 MiB
-# scratch disk, /dev/vda, for tests that need a block device.
+# directory: console log, dmesg, command), CORRAL_VM_OVERLAY (more top-level
+# directories of the host's root made writable overlays, separated by spaces:
+# "usr" for a test that installs a package; what is written stays in the VM).
+# The guest has a blank 256 MiB scratch disk, /dev/vda, for tests that need a
+# block device.
 set -uo pipefail
 
 timeout=600
@@ -46,6 +49,17 @@ fail() {
 
 [ $# -gt 0 ] || fail "usage: run-in-vm.sh [--timeout SECS] [--tap] -- COMMAND..."
 case $timeout in '' | *[!0-9]*) fail "--timeout wants whole seconds, not '$timeout'" ;; esac
+# The extra overlays go to the guest's init on the kernel command line, comma-separated.
+overlays=
+for d in ${CORRAL_VM_OVERLAY:-}; do
+	case $d in
+	. | .. | *[!A-Za-z0-9._-]*) fail "CORRAL_VM_OVERLAY: '$d' is not a directory name of the root" ;;
+	esac
+	if [ ! -d "/$d" ] || [ -L "/$d" ]; then
+		fail "CORRAL_VM_OVERLAY: /$d is not a directory of the root (a symlink?)"
+	fi
+	overlays=${overlays:+$overlays,}$d
+done
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${CORRAL_SRC:=$(cd "$here/../.." && pwd)}"
@@ -178,7 +192,7 @@ start=$SECONDS
 "$qemu" -accel tcg -nodefaults -no-user-config -display none -monitor none \
 	-no-reboot -m "${CORRAL_VM_MEM:-1024}" -smp "${CORRAL_VM_CPUS:-2}" \
 	-kernel "$kernel" -initrd "$initramfs" \
-	-append "console=ttyS0 quiet panic=-1 corral_vm.cgroup=${CORRAL_VM_CGROUP:-unified} ${CORRAL_VM_CGROUP2_OPTS:+corral_vm.cgroup2_opts=$CORRAL_VM_CGROUP2_OPTS} ${CORRAL_VM_APPEND:-}" \
+	-append "console=ttyS0 quiet panic=-1 corral_vm.cgroup=${CORRAL_VM_CGROUP:-unified} ${CORRAL_VM_CGROUP2_OPTS:+corral_vm.cgroup2_opts=$CORRAL_VM_CGROUP2_OPTS} ${overlays:+corral_vm.overlay=$overlays} ${CORRAL_VM_APPEND:-}" \
 	-serial "file:$run/console.log" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-virtfs "local,path=$run/share,mount_tag=out,security_model=none,multidevs=remap" \
