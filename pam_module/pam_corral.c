@@ -171,12 +171,15 @@ static bool user_is_root(pam_handle_t *pamh, const char *user)
 static int on_failure(pam_handle_t *pamh, const char *user, bool have_reply, bool allow,
 		      const char *msg)
 {
-	if (!have_reply && user_is_root(pamh, user))
+	const char *outcome = allow ? "login continues un-isolated (on_error = allow)"
+				    : "login refused (on_error = deny)";
+
+	if (!have_reply && user_is_root(pamh, user)) {
 		allow = true;
+		outcome = "letting root in un-isolated so it can be fixed";
+	}
 	pam_syslog(pamh, allow ? LOG_WARNING : LOG_ERR,
-		   "Failed to isolate the session of user '%s': %s; %s", user, msg,
-		   allow ? "login continues un-isolated (on_error = allow)"
-			 : "login refused (on_error = deny)");
+		   "Failed to isolate the session of user '%s': %s; %s", user, msg, outcome);
 	if (!allow)
 		(void)pam_error(pamh, "Your login session could not be isolated, so the login is "
 				"refused. Please tell your administrator.");
@@ -229,29 +232,15 @@ static int open_session(pam_handle_t *pamh, const struct mod_args *a, const char
 	return PAM_SUCCESS;
 }
 
-static int parse_args_or_log(pam_handle_t *pamh, int argc, const char **argv,
-			     struct mod_args *a)
-{
-	struct corral_err err = CORRAL_ERR_INIT;
-
-	if (args_parse(argc, argv, a, &err) < 0) {
-		pam_syslog(pamh, LOG_ERR, "%s", err.msg);
-		return PAM_SESSION_ERR;
-	}
-	return PAM_SUCCESS;
-}
-
 PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
+	struct corral_err err = CORRAL_ERR_INIT;
 	struct mod_args a;
 	const char *user = NULL;
 	const void *data = NULL;
 	int r;
 
 	(void)flags;
-	r = parse_args_or_log(pamh, argc, argv, &a);
-	if (r != PAM_SUCCESS)
-		return r;
 	if (pam_get_data(pamh, DATA_NAME, &data) == PAM_SUCCESS && data) {
 		pam_syslog(pamh, LOG_ERR, "A corral session is already open in this PAM handle");
 		return PAM_SESSION_ERR;
@@ -261,6 +250,9 @@ PAM_EXTERN int pam_sm_open_session(pam_handle_t *pamh, int flags, int argc, cons
 		pam_syslog(pamh, LOG_ERR, "Failed to get the user name");
 		return PAM_SESSION_ERR;
 	}
+	/* A typo in /etc/pam.d is a broken install: it must not lock root out. */
+	if (args_parse(argc, argv, &a, &err) < 0)
+		return on_failure(pamh, user, false, false, err.msg);
 	return open_session(pamh, &a, user);
 }
 
@@ -270,18 +262,19 @@ PAM_EXTERN int pam_sm_close_session(pam_handle_t *pamh, int flags, int argc, con
 	const void *data = NULL;
 	struct session *s;
 	struct mod_args a;
-	int r;
 
 	(void)flags;
-	r = parse_args_or_log(pamh, argc, argv, &a);
-	if (r != PAM_SUCCESS)
-		return r;
 	if (pam_get_data(pamh, DATA_NAME, &data) != PAM_SUCCESS || !data)
 		return PAM_SUCCESS; /* exempt, un-isolated, or never opened here */
 	s = (struct session *)data;
 	/* A forked child holding a copy of the handle must not end its parent's session. */
 	if (s->owner != getpid())
 		return PAM_SUCCESS;
+	/* The line open_session parsed, so this fails only if it did. */
+	if (args_parse(argc, argv, &a, &err) < 0) {
+		pam_syslog(pamh, LOG_ERR, "%s", err.msg);
+		return PAM_SESSION_ERR;
+	}
 	if (join_restore(&s->saved, &err) < 0)
 		pam_syslog(pamh, LOG_WARNING, "%s, ignoring", err.msg);
 	close_via_helper(pamh, &a, s->user, s->id, s->pidfd);

@@ -113,7 +113,12 @@ tl_conf '[defaults]'
 tl_service "bogus=1"
 tl_login "$alice" -- true >/dev/null 2>&1
 is $? 100 "an unknown module argument refuses the login"
-like "$(cat "$TL_LOG")" "Unknown module argument 'bogus=1'" "the log names the argument"
+like "$(cat "$TL_LOG")" "Failed to isolate the session of user '$alice': Unknown module argument 'bogus=1'; login refused" \
+	"the log names the argument"
+: > "$TL_LOG"
+is "$(pidns_of_login root)" "$host_pidns" "root still gets in (un-isolated) to fix the line"
+like "$(cat "$TL_LOG")" "user 'root': Unknown module argument 'bogus=1'; letting root in un-isolated so it can be fixed" \
+	"the log says root was let in because of the bad argument"
 tl_service "config=relative.conf"
 tl_login "$alice" -- true >/dev/null 2>&1
 is $? 100 "a second, relative config= argument refuses the login"
