@@ -7,13 +7,16 @@
  * here), where it is set: a login it applies to would fail. No user's policy
  * is resolved and nothing is written.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cgroup.h"
 #include "config.h"
 #include "corralctl.h"
+#include "identity.h"
 /*
  * conf.h has no accessor for the list of files read; it lives in struct conf.
  * FIXME: read it through a public conf_files() once conf.h has one.
@@ -28,7 +31,9 @@ const char verb_check_details[] =
 	"--no-host-check, it reports each limit this host cannot carry (memory_high on\n"
 	"cgroup v1, a controller that is not mounted, an io_max disk that is not here)\n"
 	"and where it is set: a login it applies to would fail, as on_error says.\n"
-	"Nothing is written.\n"
+	"It warns, without failing, when root is not exempt (a drop-in's exempt_users\n"
+	"replaces the list, root included) and, unless --no-host-check, about a\n"
+	"[group:NAME] naming a group this host does not have. Nothing is written.\n"
 	"\n"
 	"Options:\n"
 	"  --no-owner-check  do not require root-owned files (for drafts; the helper\n"
@@ -104,6 +109,59 @@ static void print_entry_error(const struct conf_section *s, const struct conf_en
 	(void)fputc('\n', stderr);
 }
 
+static void warn_at(const char *file, unsigned line, const char *what)
+{
+	(void)fputs("corralctl: warning: ", stderr);
+	print_safe(stderr, file ? file : "(built-in default)");
+	fprintf(stderr, ":%u: ", line);
+	print_safe(stderr, what);
+	(void)fputc('\n', stderr);
+}
+
+/*
+ * Valid, but rarely meant: a drop-in's exempt_users replaces the whole list,
+ * so one that forgets root isolates root's logins, and kill_on_logout then
+ * ends whatever root leaves running.
+ */
+static void warn_root_isolated(const struct conf *c)
+{
+	struct corral_err err = CORRAL_ERR_INIT;
+	struct conf_subject who = { .host = "", .in_group = identity_in_group };
+	struct identity id;
+	struct policy p;
+
+	if (identity_resolve("root", &id, &err) < 0)
+		return;
+	who.user = id.name;
+	who.uid = id.uid;
+	who.userdata = &id;
+	if (conf_resolve(c, &who, &p, &err) < 0 || identity_groups_check(&id, &err) < 0 ||
+	    p.exempt)
+		return;
+	warn_at(p.exempt_origin.file, p.exempt_origin.line,
+		"[global] exempt_users: root is not listed (nor in a group of exempt_groups): "
+		"root's logins are isolated");
+}
+
+/* A [group:NAME] no group of this host is called applies to nobody. */
+static void warn_unknown_groups(const struct conf *c)
+{
+	char what[CONF_NAME_MAX + 128];
+
+	for (size_t i = 0; i < c->n_sections; i++) {
+		const struct conf_section *s = &c->sections[i];
+
+		if (s->kind != SECTION_GROUP)
+			continue;
+		errno = 0;
+		if (getgrnam(s->arg))
+			continue;
+		(void)snprintf(what, sizeof(what), "[%s]: %s '%s': the section applies to nobody",
+			       s->name, errno ? "cannot look up group" : "no group", s->arg);
+		warn_at(s->file, s->line, what);
+	}
+}
+
 static int check_host(const struct conf *c)
 {
 	struct corral_err err = CORRAL_ERR_INIT;
@@ -172,5 +230,9 @@ int verb_check(int argc, char **argv)
 	if (conf_load(&src, &c, &err) < 0)
 		return fail(&err);
 	print_files(c, src.check_owner);
-	return host_check ? check_host(c) : EXIT_SUCCESS;
+	warn_root_isolated(c);
+	if (!host_check)
+		return EXIT_SUCCESS;
+	warn_unknown_groups(c);
+	return check_host(c);
 }

@@ -123,6 +123,26 @@ t "check good files: nothing on stderr" empty err
 
 run check --no-owner-check "$SHIPPED"
 t "check the shipped file: exit 0" status 0
+t "check the shipped file: no warning" empty err
+
+mkdir "$D/dropin.conf.d"
+printf '[global]\nexempt_users = root\n' >"$D/dropin.conf"
+printf '[global]\nexempt_users = backup\n' >"$D/dropin.conf.d/50-site.conf"
+run check --no-owner-check "$D/dropin.conf"
+t "check a drop-in whose exempt_users leaves root out: exit 0 (valid)" status 0
+t "check a drop-in whose exempt_users leaves root out: a warning, where and what it means" \
+	err_is "corralctl: warning: $D/dropin.conf.d/50-site.conf:2: [global] exempt_users: root is not listed (nor in a group of exempt_groups): root's logins are isolated"
+printf '[global]\nexempt_users = backup\nexempt_groups = root\n' >"$D/dropin.conf.d/50-site.conf"
+run check --no-owner-check "$D/dropin.conf"
+t "check: root exempt through exempt_groups: no warning" empty err
+
+printf '[defaults]\n[group:corral-no-such-group]\nkill_grace = 1s\n' >"$D/group.conf"
+run check --no-owner-check "$D/group.conf"
+t "check a [group:NAME] for a group this host lacks: exit 0 (valid)" status 0
+t "check a [group:NAME] for a group this host lacks: a warning" \
+	err_is "corralctl: warning: $D/group.conf:2: [group:corral-no-such-group]: no group 'corral-no-such-group': the section applies to nobody"
+run check --no-owner-check --no-host-check "$D/group.conf"
+t "check --no-host-check: no warning about groups" empty err
 
 printf '[defaults]\nkill_on_logout = yes\nkill_grace = 5q\n' >"$D/bad.conf"
 run check --no-owner-check "$D/bad.conf"
