@@ -32,7 +32,9 @@ const char verb_policy_details[] =
 	"Example:\n"
 	"  corralctl policy alice\n";
 
-#define COLUMN "%-15s "
+/* The key column fits the longest key, network_bridge_create. */
+#define COLUMN "%-21s "
+#define VALUE_COLUMN "%-15s "
 
 /* The host's name up to the first '.', as %h expands it. */
 static void short_hostname(char buf[HOST_NAME_MAX + 1])
@@ -90,7 +92,7 @@ static int print_keys(const struct policy *p)
 				k);
 			return EXIT_FAILURE;
 		}
-		printf(COLUMN COLUMN, name, value[0] ? value : "\"\"");
+		printf(COLUMN VALUE_COLUMN, name, value[0] ? value : "\"\"");
 		print_origin(&p->origin[k]);
 		(void)fputc('\n', stdout);
 	}

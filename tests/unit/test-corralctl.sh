@@ -59,9 +59,9 @@ out_has_line() { grep -qxF -- "$1" "$D/out"; }
 out_lacks() { ! grep -qF -- "$1" "$D/out"; }
 err_matches() { grep -qE -- "$1" "$D/err"; }
 empty() { [ ! -s "$D/$1" ]; }
-# A row of `policy` output: the columns are 15 wide.
-row() { printf '%-15s %s' "$1" "$2"; }
-row3() { printf '%-15s %-15s %s' "$1" "$2" "$3"; }
+# A row of `policy` output: the key column is 21 wide (network_bridge_create), the value 15.
+row() { printf '%-21s %s' "$1" "$2"; }
+row3() { printf '%-21s %-15s %s' "$1" "$2" "$3"; }
 
 # --- the command line ---
 run --help
