@@ -144,18 +144,28 @@ tl_cgroup_roots() {
 }
 
 # Remove the test's cgroup tree bottom up, killing what is still in it (by pid).
+# A test stopped while a session was frozen first thaws it, in every hierarchy
+# before any kill: v1's freezer holds even a SIGKILLed process until then.
 tl_cleanup_cgroups() {
-	local root dir pid
+	local roots dir pid i
 	[ -n "${TL_CGROUP_ROOT:-}" ] || return 0
-	for root in $(tl_cgroup_roots); do
-		for dir in $(find "$root" -depth -type d); do
-			for pid in $(cat "$dir/cgroup.procs" 2>/dev/null); do
-				kill -KILL "$pid" 2>/dev/null
-			done
-		done
-		sleep 0.1
-		find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+	roots=$(tl_cgroup_roots)
+	[ -n "$roots" ] || return 0
+	for dir in $(find $roots -type d); do
+		[ -f "$dir/freezer.state" ] && echo THAWED > "$dir/freezer.state" 2>/dev/null
+		[ -f "$dir/cgroup.freeze" ] && echo 0 > "$dir/cgroup.freeze" 2>/dev/null
 	done
+	for dir in $(find $roots -depth -type d); do
+		for pid in $(cat "$dir/cgroup.procs" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for i in $(seq 30); do
+		[ -z "$(find $roots -name cgroup.procs -exec cat {} + 2>/dev/null)" ] && break
+		sleep 0.1
+	done
+	find $roots -depth -type d -exec rmdir {} \; 2>/dev/null
+	return 0
 }
 
 # /dev with /dev/log added, without writing to the host's /dev.
