@@ -39,8 +39,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/magic.h>
-#include <linux/openat2.h>
 #include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -50,91 +48,26 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "fd-util.h"
 #include "macro.h"
+#include "mount-api.h"
 #include "private-tmp.h"
-
-/* The mount API's syscalls have these numbers on every architecture but alpha. */
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
-#ifndef SYS_move_mount
-#define SYS_move_mount 429
-#endif
-#ifndef SYS_fsopen
-#define SYS_fsopen 430
-#endif
-#ifndef SYS_fsconfig
-#define SYS_fsconfig 431
-#endif
-#ifndef SYS_fsmount
-#define SYS_fsmount 432
-#endif
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
-
-/* glibc before 2.36 has no <sys/mount.h> names for them; <linux/mount.h> clashes with it. */
-#ifndef FSOPEN_CLOEXEC
-#define FSOPEN_CLOEXEC 0x00000001
-#endif
-#ifndef FSCONFIG_SET_STRING
-#define FSCONFIG_SET_STRING 1
-#endif
-#ifndef FSCONFIG_CMD_CREATE
-#define FSCONFIG_CMD_CREATE 6
-#endif
-#ifndef FSMOUNT_CLOEXEC
-#define FSMOUNT_CLOEXEC 0x00000001
-#endif
-#ifndef MOUNT_ATTR_NOSUID
-#define MOUNT_ATTR_NOSUID 0x00000002
-#endif
-#ifndef MOUNT_ATTR_NODEV
-#define MOUNT_ATTR_NODEV 0x00000004
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef MOVE_MOUNT_T_EMPTY_PATH
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef STATX_ATTR_MOUNT_ROOT
-#define STATX_ATTR_MOUNT_ROOT 0x00002000
-#endif
-#ifndef TMPFS_MAGIC
-#define TMPFS_MAGIC 0x01021994
-#endif
-#ifndef PROC_SUPER_MAGIC
-#define PROC_SUPER_MAGIC 0x9fa0
-#endif
 
 #define TMPFS_MODE 01777
 #define DIR_N _PRIVATE_TMP_DIR_MAX
-#define COMPONENTS_MAX 2
 
-static const struct {
-	const char *path;			/* for messages */
-	const char *part[COMPONENTS_MAX + 1];	/* what is opened, NULL-terminated */
-} dirs[DIR_N] = {
-	[PRIVATE_TMP_DIR_TMP] = { "/tmp", { "tmp" } },
-	[PRIVATE_TMP_DIR_VAR_TMP] = { "/var/tmp", { "var", "tmp" } },
-	[PRIVATE_TMP_DIR_DEV_SHM] = { "/dev/shm", { "dev", "shm" } },
+static const char *const dirs[DIR_N] = {
+	[PRIVATE_TMP_DIR_TMP] = "/tmp",
+	[PRIVATE_TMP_DIR_VAR_TMP] = "/var/tmp",
+	[PRIVATE_TMP_DIR_DEV_SHM] = "/dev/shm",
 };
 
 const char *private_tmp_dir_path(unsigned dir)
 {
-	return dir < DIR_N ? dirs[dir].path : NULL;
+	return dir < DIR_N ? dirs[dir] : NULL;
 }
 
 void private_tmp_close(int fds[DIR_N])
@@ -151,114 +84,45 @@ static void private_tmp_closep(int (*fds)[DIR_N])
 }
 #define _cleanup_dir_fds_ _cleanup_(private_tmp_closep)
 
-static int sys_fsopen(const char *fstype, unsigned flags)
+/* path_walk()'s refusals, worded for private_tmp. */
+static int walk_error(const struct path_walk *w, const char *path, bool sharing,
+		      struct corral_err *err)
 {
-	return (int)syscall(SYS_fsopen, fstype, flags);
-}
+	int len = w->len;
 
-static int sys_fsconfig(int fd, unsigned cmd, const char *key, const char *value)
-{
-	return (int)syscall(SYS_fsconfig, fd, cmd, key, value, 0);
-}
-
-static int sys_fsmount(int fd, unsigned flags, unsigned attr)
-{
-	return (int)syscall(SYS_fsmount, fd, flags, attr);
-}
-
-static int sys_move_mount(int from, int to)
-{
-	return (int)syscall(SYS_move_mount, from, "", to, "",
-			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-}
-
-static int sys_open_tree(int fd)
-{
-	return (int)syscall(SYS_open_tree, fd, "",
-			    OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-}
-
-/*
- * One name below dirfd, O_PATH, without following a symlink: a symlink comes
- * back as an fd of the link itself, for the caller to name it. openat2 also
- * refuses "..", magic links and absolute jumps, should a name ever hold more
- * than one component; openat with O_NOFOLLOW before Linux 5.6.
- */
-static int open_component(int dirfd, const char *name)
-{
-	return fd_open_beneath(dirfd, name, O_PATH | O_NOFOLLOW,
-			       RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-}
-
-/*
- * What a directory on the way must be. prefix/len name it ("/var" of
- * "/var/tmp"). The last one, the mount point, may be writable by others
- * (/tmp is 1777): it is mounted over, not looked into.
- */
-static int check_dir(int fd, const char *prefix, int len, bool last, bool sharing,
-		     struct stat *ret, struct corral_err *err)
-{
-	struct stat st;
-
-	if (fstat(fd, &st) < 0)
-		return err_errno(err, -errno, "Failed to stat %.*s", len, prefix);
-	if (S_ISLNK(st.st_mode))
+	switch (w->fault) {
+	case PATH_SYMLINK:
 		return err_set(err, -ELOOP, "%.*s is a symbolic link: private_tmp will not %s it",
-			       len, prefix, !last ? "follow" : sharing ? "share" : "mount over");
-	if (!S_ISDIR(st.st_mode))
-		return err_set(err, -ENOTDIR, "%.*s is not a directory", len, prefix);
-	if (st.st_uid != 0)
+			       len, path, !w->last ? "follow" : sharing ? "share" : "mount over");
+	case PATH_OWNER:
 		return err_set(err, -EPERM, "%.*s is owned by uid %u, not root: private_tmp will not use it",
-			       len, prefix, (unsigned)st.st_uid);
-	if (!last && (st.st_mode & (S_IWGRP | S_IWOTH)))
+			       len, path, (unsigned)w->st.st_uid);
+	case PATH_WRITABLE:
 		return err_set(err, -EPERM,
 			       "%.*s is writable by %s (mode %04o): private_tmp will not use what is below it",
-			       len, prefix, st.st_mode & S_IWOTH ? "others" : "its group",
-			       (unsigned)(st.st_mode & 07777));
-	if (ret)
-		*ret = st;
-	return 0;
+			       len, path, w->st.st_mode & S_IWOTH ? "others" : "its group",
+			       (unsigned)(w->st.st_mode & 07777));
+	default:
+		return path_walk_err(w, path, err);
+	}
 }
 
 /*
- * dirs[dir] below root_fd (the root of the tree it is in), component by
- * component. *ret_fd is -1 when a component does not exist. With
- * ret_parent, the stat of the directory holding the last component.
+ * dirs[dir] below root_fd (the root of the tree it is in). *ret_fd is -1 when
+ * a component does not exist. With ret_parent, the stat of the directory
+ * holding the last component. The last, the mount point, may be writable by
+ * others (/tmp is 1777): it is mounted over, not looked into.
  */
 static int open_dir(int root_fd, unsigned dir, bool sharing, int *ret_fd, struct stat *ret_parent,
 		    struct corral_err *err)
 {
-	const char *path = dirs[dir].path;
-	_cleanup_close_ int fd = -EBADF;
-	struct stat parent;
-	int len = 0, r;
+	struct path_walk w;
 
-	*ret_fd = -1;
-	fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return err_errno(err, -errno, "Failed to duplicate a directory fd");
-	r = check_dir(fd, "/", 1, false, sharing, &parent, err);
-	if (r < 0)
-		return r;
-	for (unsigned i = 0; dirs[dir].part[i]; i++) {
-		bool last = !dirs[dir].part[i + 1];
-		int next;
-
-		len += 1 + (int)strlen(dirs[dir].part[i]);	/* "/var", then "/var/tmp" */
-		next = open_component(fd, dirs[dir].part[i]);
-		if (next < 0 && errno == ENOENT)
-			return 0;	/* nothing there to hide, or to share */
-		if (next < 0)
-			return err_errno(err, -errno, "Failed to open %.*s", len, path);
-		(void)close(fd);
-		fd = next;
-		r = check_dir(fd, path, len, last, sharing, last ? NULL : &parent, err);
-		if (r < 0)
-			return r;
-	}
+	*ret_fd = path_walk(root_fd, dirs[dir], 1, PATH_WALK_LAST_WRITABLE, &w);
+	if (*ret_fd < 0)
+		return w.fault == PATH_MISSING ? 0 : walk_error(&w, dirs[dir], sharing, err);
 	if (ret_parent)
-		*ret_parent = parent;
-	*ret_fd = TAKE_FD(fd);
+		*ret_parent = w.parent;
 	return 0;
 }
 
@@ -310,16 +174,14 @@ static int mount_tmpfs_legacy(const char *size, int target, const char *path,
 {
 	char proc[sizeof("/proc/self/fd/") + DECIMAL_STR_MAX(int)];
 	char opts[sizeof("mode=1777,uid=0,gid=0,size=") + PRIVATE_TMP_SIZE_MAX];
-	struct stat want, got;
+	int r;
 
-	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", target);
 	(void)snprintf(opts, sizeof(opts), "mode=%o,uid=0,gid=0%s%s", TMPFS_MODE,
 		       size[0] ? ",size=" : "", size);
-	/* The link must lead where the fd is: /proc is the session's own, but check. */
-	if (fstat(target, &want) < 0 || stat(proc, &got) < 0)
-		return err_errno(err, -errno, "Failed to stat %s through %s", path, proc);
-	if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
-		return err_set(err, -EXDEV, "%s does not lead to %s: is /proc a procfs?", proc, path);
+	/* /proc is the session's own, but check. */
+	r = fd_proc_link(target, proc, sizeof(proc), path, err);
+	if (r < 0)
+		return r;
 	if (mount("tmpfs", proc, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 		return err_errno(err, -errno, "Failed to mount a tmpfs on %s", path);
 	return 0;
@@ -415,12 +277,12 @@ static int prepare(int root, unsigned i, const struct private_tmp_spec *spec, bo
 	if (r < 0 || *ret_target < 0)
 		return r;
 	if (spec->share_fds[i] >= 0) {
-		r = check_instance(spec->share_fds[i], dirs[i].path, NULL, err);
-		return r < 0 ? err_wrap(err, "private_tmp: the shared instance of %s", dirs[i].path) : 0;
+		r = check_instance(spec->share_fds[i], dirs[i], NULL, err);
+		return r < 0 ? err_wrap(err, "private_tmp: the shared instance of %s", dirs[i]) : 0;
 	}
 	if (*legacy)
 		return 0;
-	r = tmpfs_create(spec->size, dirs[i].path, ret_fresh, err);
+	r = tmpfs_create(spec->size, dirs[i], ret_fresh, err);
 	/* Below the 5.3 floor, or a seccomp filter hiding the mount API. */
 	if (r == -ENOSYS) {
 		*legacy = true;
@@ -436,13 +298,13 @@ static int attach(unsigned i, const struct private_tmp_spec *spec, int target, i
 	if (spec->share_fds[i] >= 0) {
 		if (sys_move_mount(spec->share_fds[i], target) < 0)
 			return err_errno(err, -errno, "Failed to attach the shared tmpfs on %s",
-					 dirs[i].path);
+					 dirs[i]);
 		return 0;
 	}
 	if (fresh < 0)
-		return mount_tmpfs_legacy(spec->size, target, dirs[i].path, err);
+		return mount_tmpfs_legacy(spec->size, target, dirs[i], err);
 	if (sys_move_mount(fresh, target) < 0)
-		return err_errno(err, -errno, "Failed to attach the tmpfs on %s", dirs[i].path);
+		return err_errno(err, -errno, "Failed to attach the tmpfs on %s", dirs[i]);
 	return 0;
 }
 
@@ -491,14 +353,12 @@ static int open_pid_dir(pid_t pid, uint64_t pidns, int *ret_fd, struct corral_er
 {
 	char name[DECIMAL_STR_MAX(pid_t)];
 	_cleanup_close_ int proc = -EBADF, fd = -EBADF;
-	struct statfs sfs;
 	struct stat st;
+	int r;
 
-	proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-	if (proc < 0 || fstatfs(proc, &sfs) < 0)
-		return err_errno(err, -errno, "Failed to open /proc");
-	if (sfs.f_type != PROC_SUPER_MAGIC)
-		return err_set(err, -EXDEV, "/proc is not a procfs");
+	r = fd_open_proc(&proc, err);
+	if (r < 0)
+		return r;
 	(void)snprintf(name, sizeof(name), "%d", (int)pid);
 	fd = openat(proc, name, O_PATH | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -532,26 +392,26 @@ static int open_instances(int root_fd, int ret[DIR_N], struct corral_err *err)
 	 * path is the same symlink, which open_dir() refuses.
 	 */
 	for (unsigned i = 0; i < DIR_N; i++)
-		have_host[i] = stat(dirs[i].path, &host[i]) == 0;
+		have_host[i] = stat(dirs[i], &host[i]) == 0;
 	for (unsigned i = 0; i < DIR_N; i++) {
 		r = open_dir(root_fd, i, true, &ret[i], &parent, err);
 		if (r < 0)
 			return r;
 		if (ret[i] < 0)
 			continue;
-		r = check_instance(ret[i], dirs[i].path, &parent, err);
+		r = check_instance(ret[i], dirs[i], &parent, err);
 		if (r < 0)
 			return r;
 		if (fstat(ret[i], &st) < 0)
-			return err_errno(err, -errno, "Failed to stat %s", dirs[i].path);
+			return err_errno(err, -errno, "Failed to stat %s", dirs[i]);
 		for (unsigned h = 0; h < DIR_N; h++)
 			if (have_host[h] && host[h].st_dev == st.st_dev)
 				return err_set(err, -EXDEV, "%s is the host's tmpfs of %s, not a private one",
-					       dirs[i].path, dirs[h].path);
+					       dirs[i], dirs[h]);
 		for (unsigned k = 0; k < n_seen; k++)
 			if (seen[k] == st.st_dev)
 				return err_set(err, -EXDEV, "%s is the same tmpfs as another of the session's",
-					       dirs[i].path);
+					       dirs[i]);
 		seen[n_seen++] = st.st_dev;
 	}
 	return 0;
@@ -579,7 +439,7 @@ static _noreturn_ void clone_child(int sock, int mntns, const int src[DIR_N])
 				continue;
 			fds[n] = sys_open_tree(src[i]);
 			if (fds[n] < 0)
-				err_errno(&err, -errno, "Failed to clone the mount of %s", dirs[i].path);
+				err_errno(&err, -errno, "Failed to clone the mount of %s", dirs[i]);
 			else
 				n++;
 		}
@@ -682,9 +542,9 @@ static int check_clones(const int src[DIR_N], const int clones[DIR_N], struct co
 		if (src[i] < 0)
 			continue;
 		if (fstat(src[i], &a) < 0 || fstat(clones[i], &b) < 0)
-			return err_errno(err, -errno, "Failed to stat the clone of %s", dirs[i].path);
+			return err_errno(err, -errno, "Failed to stat the clone of %s", dirs[i]);
 		if (a.st_dev != b.st_dev || a.st_ino != b.st_ino)
-			return err_set(err, -EXDEV, "The clone of %s is another directory", dirs[i].path);
+			return err_set(err, -EXDEV, "The clone of %s is another directory", dirs[i]);
 	}
 	return 0;
 }

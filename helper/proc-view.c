@@ -51,52 +51,17 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "fd-util.h"
 #include "macro.h"
+#include "mount-api.h"
 #include "parse-util.h"
 #include "proc-view.h"
 
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
-#ifndef SYS_move_mount
-#define SYS_move_mount 429
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#endif
-#ifndef MOVE_MOUNT_T_EMPTY_PATH
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
-#ifndef FUSE_SUPER_MAGIC
-#define FUSE_SUPER_MAGIC 0x65735546
-#endif
-#ifndef PROC_SUPER_MAGIC
-#define PROC_SUPER_MAGIC 0x9fa0
-#endif
-#ifndef SYSFS_MAGIC
-#define SYSFS_MAGIC 0x62656572
-#endif
-
-#define PV_ATTR_RDONLY 0x00000001
-#define PV_ATTR_NOSUID 0x00000002
-#define PV_ATTR_NODEV 0x00000004
-#define PV_ATTR_NOEXEC 0x00000008
-
 #define FILE_N _PROC_VIEW_MAX
 #define LXCFS_FSTYPE "fuse.lxcfs"
+#define VIEW_ATTR (MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)
 
 _Static_assert(FILE_N == 8, "PROC_VIEW_INIT has one -1 per file");
 
@@ -136,117 +101,17 @@ static void fds_close(int (*fds)[FILE_N])
 }
 #define _cleanup_file_fds_ _cleanup_(fds_close)
 
-static int sys_open_tree(int fd)
-{
-	return (int)syscall(SYS_open_tree, fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
-}
-
-static int sys_move_mount(int from, int to)
-{
-	return (int)syscall(SYS_move_mount, from, "", to, "",
-			    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
-}
-
-static int sys_mount_setattr_ro(int fd)
-{
-	/*
-	 * struct mount_attr { attr_set, attr_clr, propagation, userns_fd }, all
-	 * u64: <linux/mount.h> clashes with <sys/mount.h> before glibc 2.36.
-	 */
-	uint64_t attr[4] = { PV_ATTR_RDONLY | PV_ATTR_NOSUID | PV_ATTR_NODEV | PV_ATTR_NOEXEC };
-
-	return (int)syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH, attr, sizeof(attr));
-}
-
 /* ---- paths, one component at a time ---- */
 
-/*
- * What each thing on the way must be: not a symlink; root's and writable by
- * root only; a directory, except the last, which is a directory or a regular
- * file as asked. full/len name it ("/var/lib", of "/var/lib/lxcfs").
- */
-static int check_component(int fd, const char *full, int len, bool last, bool want_dir,
-			   struct corral_err *err)
-{
-	struct stat st;
-	bool dir = !last || want_dir;
-
-	if (fstat(fd, &st) < 0)
-		return err_errno(err, -errno, "Failed to stat %.*s", len, full);
-	if (S_ISLNK(st.st_mode))
-		return err_set(err, -ELOOP, "%.*s is a symbolic link: not followed", len, full);
-	if (dir && !S_ISDIR(st.st_mode))
-		return err_set(err, -ENOTDIR, "%.*s is not a directory", len, full);
-	if (!dir && !S_ISREG(st.st_mode))
-		return err_set(err, -EINVAL, "%.*s is not a regular file", len, full);
-	if (st.st_uid != 0)
-		return err_set(err, -EPERM, "%.*s is owned by uid %u, not root", len, full,
-			       (unsigned)st.st_uid);
-	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return err_set(err, -EPERM, "%.*s is writable by %s (mode %04o)", len, full,
-			       st.st_mode & S_IWOTH ? "others" : "its group",
-			       (unsigned)(st.st_mode & 07777));
-	return 0;
-}
-
-/*
- * full ("/var/lib/lxcfs/proc/meminfo") from dirfd, which is its first skip
- * characters ("/var/lib/lxcfs/"; "/" with skip 1), component by component
- * with O_NOFOLLOW: a symlink is opened as itself and refused by name. Only
- * plain names: no empty component, "." or "..". *ret_fd is an O_PATH fd, or
- * -1 when a component does not exist.
- */
-static int open_path(int dirfd, const char *full, size_t skip, bool want_dir, int *ret_fd,
+/* path_walk(), its refusals worded; *ret_fd is -1 when a component does not exist. */
+static int open_path(int dirfd, const char *full, size_t skip, unsigned flags, int *ret_fd,
 		     struct corral_err *err)
 {
-	_cleanup_close_ int fd = -EBADF;
-	const char *p = full + skip;
-	int r;
+	struct path_walk w;
 
-	*ret_fd = -1;
-	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
-	if (fd < 0)
-		return err_errno(err, -errno, "Failed to duplicate a directory fd");
-	r = check_component(fd, full, skip > 1 ? (int)skip - 1 : 1, !*p, want_dir, err);
-	if (r < 0)
-		return r;
-	while (*p) {
-		size_t n = strcspn(p, "/");
-		bool last = p[n] == '\0';
-		char name[NAME_MAX + 1];
-		int next;
-
-		if (n == 0 || n > NAME_MAX || (n == 1 && p[0] == '.') ||
-		    (n == 2 && p[0] == '.' && p[1] == '.') || (!last && p[n + 1] == '\0'))
-			return err_set(err, -EINVAL, "%s is not a plain absolute path", full);
-		memcpy(name, p, n);
-		name[n] = '\0';
-		next = openat(fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-		if (next < 0 && errno == ENOENT)
-			return 0;
-		if (next < 0)
-			return err_errno(err, -errno, "Failed to open %.*s", (int)(p + n - full), full);
-		(void)close(fd);
-		fd = next;
-		r = check_component(fd, full, (int)(p + n - full), last, want_dir, err);
-		if (r < 0)
-			return r;
-		p += n + !last;
-	}
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
-/* /proc/self/fd/N of fd, checked to lead to fd (a procfs that is not what it seems would not). */
-static int fd_link(int fd, char *buf, size_t size, const char *what, struct corral_err *err)
-{
-	struct stat want, got;
-
-	(void)snprintf(buf, size, "/proc/self/fd/%d", fd);
-	if (fstat(fd, &want) < 0 || stat(buf, &got) < 0)
-		return err_errno(err, -errno, "Failed to stat %s through %s", what, buf);
-	if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
-		return err_set(err, -EXDEV, "%s does not lead to %s: is /proc a procfs?", buf, what);
+	*ret_fd = path_walk(dirfd, full, skip, flags, &w);
+	if (*ret_fd < 0 && w.fault != PATH_MISSING)
+		return path_walk_err(&w, full, err);
 	return 0;
 }
 
@@ -439,21 +304,6 @@ static int check_mount(int proc, int fd, const char *dir, struct corral_err *err
 	return 0;
 }
 
-/* /proc as a checked handle: mountinfo and fdinfo are read below it. */
-static int open_proc(int *ret, struct corral_err *err)
-{
-	_cleanup_close_ int fd = -EBADF;
-	struct statfs sfs;
-
-	fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || fstatfs(fd, &sfs) < 0)
-		return err_errno(err, -errno, "Failed to open /proc");
-	if (sfs.f_type != PROC_SUPER_MAGIC)
-		return err_set(err, -EXDEV, "/proc is not a procfs");
-	*ret = TAKE_FD(fd);
-	return 0;
-}
-
 /* LXCFS's mount point, found or given, opened and checked; pv->dir and pv->dev set. */
 static int open_lxcfs(const char *lxcfs_dir, struct proc_view *pv, int *ret_fd,
 		      struct corral_err *err)
@@ -463,7 +313,7 @@ static int open_lxcfs(const char *lxcfs_dir, struct proc_view *pv, int *ret_fd,
 	struct stat st;
 	int r;
 
-	r = open_proc(&proc, err);
+	r = fd_open_proc(&proc, err);
 	if (r < 0)
 		return r;
 	if (!lxcfs_dir) {
@@ -480,7 +330,7 @@ static int open_lxcfs(const char *lxcfs_dir, struct proc_view *pv, int *ret_fd,
 	root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (root < 0)
 		return err_errno(err, -errno, "Failed to open /");
-	r = open_path(root, pv->dir, 1, true, &fd, err);
+	r = open_path(root, pv->dir, 1, 0, &fd, err);
 	if (r < 0)
 		return r;
 	if (fd < 0)
@@ -512,7 +362,7 @@ static int open_lxcfs_file(int dirfd, size_t skip, const struct proc_view *pv, u
 	int r;
 
 	(void)snprintf(full, sizeof(full), "%s%s", pv->dir, files[i].path);
-	r = open_path(dirfd, full, skip, false, &fd, err);
+	r = open_path(dirfd, full, skip, PATH_WALK_FILE, &fd, err);
 	if (r < 0 || fd < 0) {
 		*ret_fd = -1;
 		return r;
@@ -543,7 +393,7 @@ static int clone_file(int fd, unsigned i, bool *legacy, struct proc_view *pv,
 	}
 	if (tree < 0)
 		return err_errno(err, -errno, "Failed to clone LXCFS's %s", files[i].path);
-	if (!pv->remount && sys_mount_setattr_ro(tree) < 0) {
+	if (!pv->remount && sys_mount_setattr(tree, VIEW_ATTR) < 0) {
 		/* FIXME: dead code once Linux 5.12 is the floor. */
 		if (errno != ENOSYS)
 			return err_errno(err, -errno, "Failed to make the clone of LXCFS's %s read-only",
@@ -613,7 +463,7 @@ static int open_target(int root, unsigned i, int *ret_fd, struct corral_err *err
 	struct statfs sfs;
 	int r;
 
-	r = open_path(root, files[i].path, 1, false, &fd, err);
+	r = open_path(root, files[i].path, 1, PATH_WALK_FILE, &fd, err);
 	if (r < 0 || fd < 0) {
 		*ret_fd = -1;
 		return r;
@@ -639,7 +489,7 @@ static int remount_ro(int root, const struct proc_view *pv, unsigned i, struct c
 	struct stat st;
 	int r;
 
-	r = open_path(root, files[i].path, 1, false, &fd, err);
+	r = open_path(root, files[i].path, 1, PATH_WALK_FILE, &fd, err);
 	if (r == 0 && fd < 0)
 		r = err_set(err, -ENOENT, "%s is gone", files[i].path);
 	if (r < 0)
@@ -648,7 +498,7 @@ static int remount_ro(int root, const struct proc_view *pv, unsigned i, struct c
 		return err_errno(err, -errno, "Failed to stat %s", files[i].path);
 	if (st.st_dev != pv->dev)
 		return err_set(err, -EXDEV, "%s is not LXCFS's after mounting it", files[i].path);
-	r = fd_link(fd, link, sizeof(link), files[i].path, err);
+	r = fd_proc_link(fd, link, sizeof(link), files[i].path, err);
 	if (r < 0)
 		return r;
 	if (mount(NULL, link, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -669,9 +519,9 @@ static int bind_legacy(int root, const struct proc_view *pv, unsigned i, int tar
 	if (r == 0 && src < 0)
 		r = err_set(err, -ENOENT, "LXCFS's %s is gone", files[i].path);
 	if (r == 0)
-		r = fd_link(src, src_link, sizeof(src_link), "LXCFS's file", err);
+		r = fd_proc_link(src, src_link, sizeof(src_link), "LXCFS's file", err);
 	if (r == 0)
-		r = fd_link(target, dst_link, sizeof(dst_link), files[i].path, err);
+		r = fd_proc_link(target, dst_link, sizeof(dst_link), files[i].path, err);
 	if (r < 0)
 		return r;
 	if (mount(src_link, dst_link, NULL, MS_BIND, NULL) < 0)

@@ -3,11 +3,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -194,4 +196,130 @@ int fd_open_beneath(int dirfd, const char *name, int flags, uint64_t resolve)
 		no_openat2 = true;
 	}
 	return openat(dirfd, name, flags | O_CLOEXEC | O_NOFOLLOW);
+}
+
+int fd_open_proc(int *ret, struct corral_err *err)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct statfs sfs;
+
+	fd = open("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstatfs(fd, &sfs) < 0)
+		return err_errno(err, -errno, "Failed to open /proc");
+	if (sfs.f_type != PROC_SUPER_MAGIC)
+		return err_set(err, -EXDEV, "/proc is not a procfs");
+	*ret = TAKE_FD(fd);
+	return 0;
+}
+
+int fd_proc_link(int fd, char *buf, size_t size, const char *what, struct corral_err *err)
+{
+	struct stat want, got;
+
+	(void)snprintf(buf, size, "/proc/self/fd/%d", fd);
+	if (fstat(fd, &want) < 0 || stat(buf, &got) < 0)
+		return err_errno(err, -errno, "Failed to stat %s through %s", what, buf);
+	if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+		return err_set(err, -EXDEV, "%s does not lead to %s: is /proc a procfs?", buf, what);
+	return 0;
+}
+
+static int fault(struct path_walk *w, int why, int error)
+{
+	w->fault = why;
+	w->error = error;
+	return -1;
+}
+
+static int check(int fd, unsigned flags, bool last, struct path_walk *w)
+{
+	bool dir = !last || !(flags & PATH_WALK_FILE);
+
+	w->last = last;
+	if (fstat(fd, &w->st) < 0)
+		return fault(w, PATH_STAT, errno);
+	if (S_ISLNK(w->st.st_mode))
+		return fault(w, PATH_SYMLINK, ELOOP);
+	if (dir && !S_ISDIR(w->st.st_mode))
+		return fault(w, PATH_NOT_DIR, ENOTDIR);
+	if (!dir && !S_ISREG(w->st.st_mode))
+		return fault(w, PATH_NOT_FILE, EINVAL);
+	if (w->st.st_uid != 0)
+		return fault(w, PATH_OWNER, EPERM);
+	/* A mount point may be 1777 (/tmp): it is mounted over, not looked into. */
+	if ((w->st.st_mode & (S_IWGRP | S_IWOTH)) && !(last && (flags & PATH_WALK_LAST_WRITABLE)))
+		return fault(w, PATH_WRITABLE, EPERM);
+	return 0;
+}
+
+static bool plain_name(const char *p, size_t n, bool last)
+{
+	return n > 0 && n <= NAME_MAX && !(n == 1 && p[0] == '.') &&
+	       !(n == 2 && p[0] == '.' && p[1] == '.') && (last || p[n + 1] != '\0');
+}
+
+int path_walk(int dirfd, const char *path, size_t skip, unsigned flags, struct path_walk *w)
+{
+	_cleanup_close_ int fd = -EBADF;
+	const char *p = path + skip;
+
+	*w = (struct path_walk){ .len = skip > 1 ? (int)skip - 1 : 1 };
+	fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3);
+	if (fd < 0)
+		return fault(w, PATH_DUP, errno);
+	if (check(fd, flags, !*p, w) < 0)
+		return -1;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		bool last = p[n] == '\0';
+		char name[NAME_MAX + 1];
+		int next;
+
+		w->len = (int)(p + n - path);
+		w->parent = w->st;
+		if (!plain_name(p, n, last))
+			return fault(w, PATH_NAME, EINVAL);
+		memcpy(name, p, n);
+		name[n] = '\0';
+		/* O_PATH | O_NOFOLLOW: a symlink comes back as itself, for check() to name. */
+		next = fd_open_beneath(fd, name, O_PATH | O_NOFOLLOW, RESOLVE_BENEATH |
+				       RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+		if (next < 0)
+			return fault(w, errno == ENOENT ? PATH_MISSING : PATH_OPEN, errno);
+		(void)close(fd);
+		fd = next;
+		if (check(fd, flags, last, w) < 0)
+			return -1;
+		p += n + !last;
+	}
+	return TAKE_FD(fd);
+}
+
+int path_walk_err(const struct path_walk *w, const char *path, struct corral_err *err)
+{
+	int len = w->len, r = -w->error;
+
+	switch (w->fault) {
+	case PATH_DUP:
+		return err_errno(err, r, "Failed to duplicate a directory fd");
+	case PATH_STAT:
+		return err_errno(err, r, "Failed to stat %.*s", len, path);
+	case PATH_NAME:
+		return err_set(err, r, "%s is not a plain absolute path", path);
+	case PATH_SYMLINK:
+		return err_set(err, r, "%.*s is a symbolic link: not followed", len, path);
+	case PATH_NOT_DIR:
+		return err_set(err, r, "%.*s is not a directory", len, path);
+	case PATH_NOT_FILE:
+		return err_set(err, r, "%.*s is not a regular file", len, path);
+	case PATH_OWNER:
+		return err_set(err, r, "%.*s is owned by uid %u, not root", len, path,
+			       (unsigned)w->st.st_uid);
+	case PATH_WRITABLE:
+		return err_set(err, r, "%.*s is writable by %s (mode %04o)", len, path,
+			       w->st.st_mode & S_IWOTH ? "others" : "its group",
+			       (unsigned)(w->st.st_mode & 07777));
+	default:	/* PATH_OPEN, PATH_MISSING */
+		return err_errno(err, r, "Failed to open %.*s", len, path);
+	}
 }

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -29,3 +30,37 @@ int fd_write_file_atomic_at(int dirfd, const char *name, const char *data, size_
  * a symlink as the last component: callers pass one component at a time.
  */
 int fd_open_beneath(int dirfd, const char *name, int flags, uint64_t resolve);
+/* /proc as an O_PATH fd, checked to be a procfs. */
+int fd_open_proc(int *ret, struct corral_err *err);
+/* /proc/self/fd/N of fd into buf, checked to lead to fd; what names fd in messages. */
+int fd_proc_link(int fd, char *buf, size_t size, const char *what, struct corral_err *err);
+
+enum {
+	PATH_WALK_FILE = 1 << 0,		/* the last is a regular file, not a directory */
+	PATH_WALK_LAST_WRITABLE = 1 << 1,	/* it may be writable by group or others */
+};
+
+/* Why path_walk() stopped, for the caller to word its own message. */
+struct path_walk {
+	enum {
+		PATH_OK, PATH_MISSING, PATH_DUP, PATH_OPEN, PATH_STAT, PATH_NAME, PATH_SYMLINK,
+		PATH_NOT_DIR, PATH_NOT_FILE, PATH_OWNER, PATH_WRITABLE,
+	} fault;
+	int error;		/* its errno */
+	int len;		/* path[0..len) names the component at fault ("/var") */
+	bool last;		/* it is the last one */
+	struct stat st;		/* its stat, once taken */
+	struct stat parent;	/* the directory holding the last component */
+};
+
+/*
+ * path, whose first skip characters dirfd is ("/var/lib/lxcfs/"; "/" with
+ * skip 1), opened O_PATH one plain name at a time (no "", "." or "..":
+ * PATH_NAME). dirfd and each component must be no symlink (none is followed),
+ * a directory (the last one as flags say), root's, and writable by root only,
+ * so that nobody else can rename anything on the way afterwards. Returns the
+ * last one's fd, or -1 and w says why (PATH_MISSING: one does not exist).
+ */
+int path_walk(int dirfd, const char *path, size_t skip, unsigned flags, struct path_walk *w);
+/* The message for w: "<path up to w->len> is a symbolic link: not followed"... */
+int path_walk_err(const struct path_walk *w, const char *path, struct corral_err *err);

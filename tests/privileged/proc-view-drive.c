@@ -38,14 +38,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "mount-api.h"
 #include "proc-view.h"
-
-#ifndef SYS_open_tree
-#define SYS_open_tree 428
-#endif
-#ifndef SYS_mount_setattr
-#define SYS_mount_setattr 442
-#endif
 
 struct opts {
 	bool block_open_tree, block_setattr, keep_going;
